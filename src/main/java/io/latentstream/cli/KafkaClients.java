@@ -1,0 +1,28 @@
+package io.latentstream.cli;
+
+import io.latentstream.config.AppConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Kafka client properties from the configuration: bootstrap servers plus every kafka.* pass-through. */
+final class KafkaClients {
+    private KafkaClients() {
+    }
+
+    static Map<String, Object> admin(AppConfig cfg, String bootstrap) {
+        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        p.put("bootstrap.servers", bootstrap);
+        p.putIfAbsent("client.id", "latentstream-admin");
+        return p;
+    }
+
+    static Map<String, Object> producer(AppConfig cfg, String bootstrap, String clientId) {
+        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        p.put("bootstrap.servers", bootstrap);
+        p.putIfAbsent("client.id", clientId);
+        p.putIfAbsent("linger.ms", "20");
+        p.putIfAbsent("compression.type", "lz4");
+        return p;
+    }
+}

@@ -1,0 +1,143 @@
+package io.latentstream.config;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one declaration of every latentstream setting: key, type, default, validator and doc.
+ *
+ * <p>Built on Kafka's {@link ConfigDef} so types, validators and password masking behave as
+ * Kafka users expect. Any Kafka client setting passes through with the {@value #KAFKA_PREFIX}
+ * prefix (see {@link ConfigLoader}). The README's configuration table is generated from
+ * {@link #DEF} and a test fails when it is out of date.
+ */
+public final class Settings {
+    private Settings() {
+    }
+
+    /** Prefix of Kafka client settings passed through untouched (minus the prefix). */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+    public static final String TOPIC_PLAN_FILE = "topic.plan.file";
+
+    private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
+    /** A validator for a Kafka topic name fragment (legal characters, bounded length). */
+    static ConfigDef.Validator topicName() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null || !TOPIC_CHARS.matcher(value.toString()).matches()) {
+                    throw new ConfigException(name, value, "must be 1-200 characters of [a-zA-Z0-9._-]");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "1-200 characters of [a-zA-Z0-9._-]";
+            }
+        };
+    }
+
+    /** A validator for an optional string: empty or non-blank. */
+    static ConfigDef.Validator hostPortList() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null) {
+                    return; // required-ness is checked by the command that needs the key
+                }
+                for (String hp : value.toString().split(",")) {
+                    String s = hp.trim();
+                    int colon = s.lastIndexOf(':');
+                    if (colon <= 0 || colon == s.length() - 1) {
+                        throw new ConfigException(name, value, "must be a comma-separated list of host:port");
+                    }
+                    try {
+                        int port = Integer.parseInt(s.substring(colon + 1));
+                        if (port < 1 || port > 65535) {
+                            throw new NumberFormatException();
+                        }
+                    } catch (NumberFormatException e) {
+                        throw new ConfigException(name, value, "port must be 1..65535 in host:port");
+                    }
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "host:port[,host:port...]";
+            }
+        };
+    }
+
+    public static final ConfigDef DEF = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, hostPortList(), Importance.HIGH,
+                    "Kafka bootstrap servers (host:port,...). Required by commands that talk to Kafka; "
+                            + "the demo sets it to its embedded broker.")
+            .define(APPLICATION_ID, Type.STRING, "latentstream", topicName(), Importance.HIGH,
+                    "Kafka Streams application id of the processor; also the consumer group and the "
+                            + "prefix of internal topics.")
+            .define(TOPIC_PREFIX, Type.STRING, "latentstream", topicName(), Importance.HIGH,
+                    "Topic names are <prefix>.<role> (raw, latents, scores, anomalies, dlq, samples, models, control).")
+            .define(TOPIC_REPLICATION_FACTOR, Type.INT, -1, Range.between(-1, 32), Importance.MEDIUM,
+                    "Replication factor for every topic `topics apply` creates; -1 uses the plan's value "
+                            + "(topology/topics.yaml).")
+            .define(TOPIC_PLAN_FILE, Type.STRING, "", Importance.LOW,
+                    "Path of a topic plan to use instead of the built-in topology/topics.yaml.");
+
+    /** True when a value of this key must never be printed. */
+    public static boolean isSecret(String key) {
+        ConfigDef.ConfigKey k = DEF.configKeys().get(key);
+        if (k != null && k.type == Type.PASSWORD) {
+            return true;
+        }
+        if (key.startsWith(KAFKA_PREFIX)) {
+            Type t = KafkaClientKeys.type(key.substring(KAFKA_PREFIX.length()));
+            if (t == Type.PASSWORD) {
+                return true;
+            }
+        }
+        String lower = key.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("password") || lower.contains("secret") || lower.contains("jaas")
+                || lower.contains("token") || lower.endsWith(".key") || lower.contains("credential");
+    }
+
+    /** The value as it may be shown to a human. */
+    public static String shown(String key, Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof Password || isSecret(key)) {
+            return "[hidden]";
+        }
+        return value.toString();
+    }
+
+    /** The README's configuration table, generated from {@link #DEF}. */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| key | type | default | allowed | description |\n");
+        sb.append("| --- | --- | --- | --- | --- |\n");
+        DEF.configKeys().values().stream().sorted(java.util.Comparator.comparing(k -> k.name)).forEach(k -> {
+            String def = k.defaultValue == null ? "(none)" : "`" + (k.defaultValue.toString().isEmpty() ? "\"\"" : k.defaultValue) + "`";
+            String allowed = k.validator == null ? "" : k.validator.toString().replace("|", "\\|");
+            sb.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" | ").append(def).append(" | ").append(allowed).append(" | ")
+                    .append(k.documentation.replace("|", "\\|")).append(" |\n");
+        });
+        sb.append("| `kafka.*` | | | any producer, consumer, admin or Streams setting | Passed to Kafka clients "
+                + "with the prefix removed (TLS, SASL, timeouts). Password-like values are never printed. |\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,125 @@
+package io.latentstream.ops;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded broker as a child JVM ({@code latentstream broker}) on the same classpath, so a
+ * test can crash it for real (SIGKILL) and restart it on the same log directory and ports.
+ */
+public final class ChildBroker implements AutoCloseable {
+    /** Line the broker command prints on stdout once it accepts connections. */
+    public static final String READY_MARKER = "LATENTSTREAM_BROKER_READY ";
+
+    private final Path logDir;
+    private final int brokerPort;
+    private final int controllerPort;
+    private Process process;
+
+    public ChildBroker(Path logDir) {
+        this(logDir, EmbeddedKafka.freePort(), EmbeddedKafka.freePort());
+    }
+
+    public ChildBroker(Path logDir, int brokerPort, int controllerPort) {
+        this.logDir = logDir;
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    /** Starts the child JVM and waits until it reports ready (at most 90 s). */
+    public ChildBroker start() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx512m");
+        cmd.add("-XX:+UseParallelGC");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.latentstream.Main");
+        cmd.add("broker");
+        cmd.add("--log-dir=" + logDir);
+        cmd.add("--port=" + brokerPort);
+        cmd.add("--controller-port=" + controllerPort);
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start broker JVM", e);
+        }
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        Process p = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith(READY_MARKER)) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+            ready.complete(false);
+        }, "child-broker-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            if (!ready.get(90, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("child broker exited before it was ready (exit " + p.waitFor() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            kill();
+            throw new IllegalStateException("child broker not ready in 90 s", e);
+        }
+        return this;
+    }
+
+    /** SIGKILL: a real crash, no clean shutdown. */
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            waitExit();
+        }
+    }
+
+    /** SIGTERM: the broker's clean shutdown. */
+    public void stop() {
+        if (process != null) {
+            process.destroy();
+            waitExit();
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    private void waitExit() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,111 @@
+package io.latentstream.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs commands in-process through picocli, as users call them. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        CommandLine cl = LatentstreamCommand.newCommandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheSubcommandsThatExist() {
+        Result r = run("--help");
+        assertEquals(0, r.code());
+        for (String sub : new String[] {"demo", "topics", "config", "broker"}) {
+            assertTrue(r.out().contains("  " + sub + " "), sub + " missing from\n" + r.out());
+        }
+    }
+
+    @Test
+    void everySubcommandHasHelpWithAnExample() {
+        for (String[] sub : new String[][] {{"demo"}, {"topics", "apply"}, {"config", "show"}, {"config", "keys"}, {"broker"}}) {
+            String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);
+            args[sub.length] = "--help";
+            Result r = run(args);
+            assertEquals(0, r.code(), String.join(" ", sub));
+            assertTrue(r.out().contains("Example"), String.join(" ", sub) + " help has no example:\n" + r.out());
+        }
+    }
+
+    @Test
+    void misspelledKeyInConfigFileExits2NamingIt() throws Exception {
+        Path bad = dir.resolve("bad.properties");
+        Files.writeString(bad, "topic.prefx=plant7\n");
+        Result top = run("--config", bad.toString(), "topics", "apply");
+        assertEquals(ExitCodes.USAGE, top.code());
+        assertTrue(top.err().contains("'topic.prefx'"), top.err());
+        Result sub = run("config", "show", "--config", bad.toString());
+        assertEquals(ExitCodes.USAGE, sub.code());
+        assertTrue(sub.err().contains("'topic.prefx'"), sub.err());
+    }
+
+    @Test
+    void missingBootstrapServersExits2() {
+        Result r = run("topics", "apply");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("bootstrap.servers"), r.err());
+    }
+
+    @Test
+    void unknownOptionExits2() {
+        Result r = run("demo", "--no-such-option");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("--no-such-option"), r.err());
+    }
+
+    @Test
+    void badDurationExits2() {
+        Result r = run("demo", "--duration", "soon");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("not a duration"), r.err());
+    }
+
+    @Test
+    void unreachableBrokerIsARuntimeFailure() {
+        Result r = run("topics", "apply", "--bootstrap-server", "127.0.0.1:1", "--timeout", "2s");
+        assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
+        assertTrue(r.err().startsWith("error: "), r.err());
+    }
+
+    @Test
+    void configShowMasksSecrets() {
+        Result r = run("config", "show", "--set", "kafka.ssl.keystore.password=hunter2");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().contains("hunter2"), r.out());
+        assertTrue(r.out().contains("kafka.ssl.keystore.password = [hidden]"), r.out());
+    }
+
+    @Test
+    void durationsParse() {
+        DurationConverter c = new DurationConverter();
+        assertEquals(30, c.convert("30s").toSeconds());
+        assertEquals(120, c.convert("2m").toSeconds());
+        assertEquals(45, c.convert("45").toSeconds());
+        assertEquals(500, c.convert("500ms").toMillis());
+        assertEquals(90, c.convert("PT1M30S").toSeconds());
+    }
+}

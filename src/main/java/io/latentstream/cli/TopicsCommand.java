@@ -53,7 +53,11 @@ public final class TopicsCommand implements Callable<Integer> {
             String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "topics apply");
             TopicPlan plan = plan(cfg);
             PrintWriter out = spec.commandLine().getOut();
-            try (Admin admin = Admin.create(KafkaClients.admin(cfg, bootstrap))) {
+            var props = KafkaClients.admin(cfg, bootstrap);
+            props.putIfAbsent("default.api.timeout.ms", (int) timeout.toMillis());
+            props.putIfAbsent("request.timeout.ms", (int) Math.min(timeout.toMillis(), 30_000));
+            Admin admin = Admin.create(props);
+            try {
                 TopicApplier.Report report = new TopicApplier(admin, timeout.toMillis())
                         .apply(plan, cfg.getString(Settings.TOPIC_PREFIX), cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR), dryRun);
                 report.actions().forEach(a -> out.println(a));
@@ -63,6 +67,8 @@ public final class TopicsCommand implements Callable<Integer> {
                             + "`topics apply` does not change (see DIFFERS lines)");
                     return ExitCodes.RUNTIME_FAILURE;
                 }
+            } finally {
+                admin.close(java.time.Duration.ofSeconds(5));
             }
             return ExitCodes.OK;
         }

@@ -1,0 +1,101 @@
+package io.latentstream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.latentstream.eval.Evaluation;
+import io.latentstream.eval.LabelledCsv;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.BundleException;
+import io.latentstream.model.ModelBundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code latentstream evaluate}: the shared evaluation protocol against a PCA baseline in the same run. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Evaluate a model on a labelled CSV file with protocol A (semi-supervised) or B (streaming, "
+                + "contaminated training window) of ../shared/data/README.md: ROC-AUC, average precision, F1 at the "
+                + "bundle's threshold and compression NRMSE, next to PCA with the same k fitted on the same rows.",
+            "With --train-and-evaluate the model is trained on the protocol's training rows first."},
+        footer = {"", "Examples:",
+            "  latentstream evaluate --train-and-evaluate --protocol A --input ../shared/data/shuttle.csv",
+            "  latentstream train --protocol B --input ../shared/data/digits.csv --out d.lsb && \\",
+            "    latentstream evaluate --model d.lsb --protocol B --input ../shared/data/digits.csv --json"})
+public final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE.csv", description = "Labelled CSV (../shared/data layout).")
+    Path input;
+
+    @Option(names = "--model", paramLabel = "MODEL.lsb", description = "Bundle to evaluate (trained on the protocol's training rows).")
+    Path model;
+
+    @Option(names = "--train-and-evaluate", description = "Train on the protocol's training rows, then evaluate.")
+    boolean trainAndEvaluate;
+
+    @Option(names = "--protocol", defaultValue = "A", paramLabel = "A|B", description = "Evaluation protocol. Default: ${DEFAULT-VALUE}.")
+    Evaluation.Protocol protocol;
+
+    @Option(names = "--context-column", paramLabel = "C", description = "Context column (conditional model).")
+    String contextColumn;
+
+    @Option(names = "--label-column", defaultValue = "label", description = "Label column. Default: ${DEFAULT-VALUE}.")
+    String labelColumn;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Mixin
+    TrainingFlags flags;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((model == null) == !trainAndEvaluate) {
+            throw new UsageError("give either --model MODEL.lsb or --train-and-evaluate");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        LabelledCsv data = TrainCommand.read(input, contextColumn, labelColumn);
+        if (!data.labelled()) {
+            throw new UsageError(input + " has no '" + labelColumn + "' column: evaluation needs labels");
+        }
+        Evaluation.Split split = Evaluation.split(data, protocol, Evaluate.SPLIT_SEED);
+        ModelBundle bundle;
+        if (trainAndEvaluate) {
+            PrintWriter progress = json ? spec.commandLine().getErr() : out;
+            bundle = TrainCommand.trainBundle(data.subset(split.train()), flags, "eval", 1,
+                    Map.of("file", input.toString(), "rows", "protocol " + protocol + " training rows"), progress);
+        } else {
+            try {
+                bundle = BundleCodec.read(model);
+            } catch (BundleException e) {
+                throw new UsageError(model + " was refused: " + e.getMessage());
+            }
+            if ((bundle.conditional()) != (contextColumn != null)) {
+                throw new UsageError(bundle.conditional()
+                        ? "the model is conditional: give --context-column " + bundle.manifest().context().column()
+                        : "the model is not conditional: drop --context-column");
+            }
+        }
+        Evaluation.Report report;
+        try {
+            report = Evaluation.evaluate(bundle, data, split);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        } else {
+            out.print(report.table());
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

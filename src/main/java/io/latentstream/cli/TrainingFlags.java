@@ -1,0 +1,74 @@
+package io.latentstream.cli;
+
+import io.latentstream.model.Direction;
+import io.latentstream.model.TrainOptions;
+import picocli.CommandLine.Option;
+
+/** Training settings shared by {@code train} and {@code evaluate --train-and-evaluate}. */
+public final class TrainingFlags {
+    private static final TrainOptions D = TrainOptions.defaults();
+
+    @Option(names = "--beta", description = "Weight of the KL term (β-VAE). Default: ${DEFAULT-VALUE}.", defaultValue = "0.01")
+    double beta = D.beta();
+
+    @Option(names = "--epochs", description = "Maximum epochs; early stopping on the validation split usually ends sooner. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "200")
+    int epochs = D.maxEpochs();
+
+    @Option(names = "--patience", description = "Epochs without validation improvement before stopping. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "12")
+    int patience = D.patience();
+
+    @Option(names = "--batch-size", description = "Rows per gradient step (0 = rows/100, clamped to 32..256). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
+    int batchSize = D.batchSize();
+
+    @Option(names = "--learning-rate", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.", defaultValue = "0.003")
+    double learningRate = D.learningRate();
+
+    @Option(names = "--latent", description = "Latent size (0 = ceil(d/4), at least 2). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
+    int latent;
+
+    @Option(names = "--hidden", split = ",", paramLabel = "N[,N...]",
+            description = "Encoder hidden sizes, decoder mirrored (default: max(16,2d),max(8,d)).")
+    int[] hidden;
+
+    @Option(names = "--validation-fraction", description = "Share of rows held out for early stopping and the threshold. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "0.15")
+    double validationFraction = D.validationFraction();
+
+    @Option(names = "--seed", description = "Random seed; same seed and data give the same model. Default: ${DEFAULT-VALUE}.", defaultValue = "42")
+    long seed = D.seed();
+
+    @Option(names = "--trim", description = "Robust training: share of the highest-loss rows of each batch left out of the loss "
+            + "(0 = off). Default: ${DEFAULT-VALUE}.", defaultValue = "0.1")
+    double trim = D.trimFraction();
+
+    @Option(names = "--quantile", description = "Threshold = this quantile of validation scores. Default: ${DEFAULT-VALUE}.", defaultValue = "0.99")
+    double quantile = D.quantile();
+
+    @Option(names = "--direction", description = "Flag scores above the threshold, below the low threshold, or both. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "above")
+    String direction = "above";
+
+    @Option(names = "--sensitivity", description = "Flag when score > threshold / sensitivity (2 = twice as sensitive). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "1.0")
+    double sensitivity = D.sensitivity();
+
+    @Option(names = "--global-normalization", description = "Conditional models: one standardization for all contexts "
+            + "instead of one per context.")
+    boolean globalNormalization;
+
+    @Option(names = "--no-feature-weighting", description = "Score the plain mean squared standardized residual instead of "
+            + "weighting each feature by its typical residual.")
+    boolean noFeatureWeighting;
+
+    TrainOptions toOptions() {
+        try {
+            return new TrainOptions(beta, epochs, patience, batchSize, learningRate, validationFraction, false, seed, trim,
+                    D.contextDropout(), !globalNormalization, quantile, Direction.parse(direction), sensitivity,
+                    !noFeatureWeighting, latent, hidden);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+}

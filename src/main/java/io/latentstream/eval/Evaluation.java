@@ -1,0 +1,168 @@
+package io.latentstream.eval;
+
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The evaluation protocol of {@code ../shared/data/README.md}.
+ *
+ * <ul>
+ *   <li>A (semi-supervised): train on a random 60% of the normal rows (seeded, seed 42); test on
+ *       the other normal rows plus every anomaly.</li>
+ *   <li>B (streaming, unsupervised): train on the first 30% of rows in file order, labels unused;
+ *       test on the remaining 70% in order.</li>
+ * </ul>
+ * Metrics: ROC-AUC, average precision, F1 at the model's threshold, and compression NRMSE
+ * (standardized with the training rows' mean and deviation) on the normal test rows; the same
+ * for PCA with the same k, fitted on the same training rows in the same run.
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    public enum Protocol { A, B }
+
+    /** Row indices of the training and test sets. */
+    public record Split(Protocol protocol, int[] train, int[] test) {
+    }
+
+    public static Split split(LabelledCsv data, Protocol p, long seed) {
+        int n = data.rows();
+        if (p == Protocol.B) {
+            int cut = (int) Math.floor(n * 0.3);
+            int[] train = range(0, cut);
+            int[] test = range(cut, n);
+            return new Split(p, train, test);
+        }
+        if (!data.labelled()) {
+            throw new IllegalArgumentException("protocol A needs a label column");
+        }
+        List<Integer> normal = new ArrayList<>();
+        List<Integer> anomalies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            (data.labels()[i] == 0 ? normal : anomalies).add(i);
+        }
+        java.util.Collections.shuffle(normal, new Random(seed));
+        int nTrain = (int) Math.round(normal.size() * 0.6);
+        int[] train = normal.subList(0, nTrain).stream().mapToInt(Integer::intValue).sorted().toArray();
+        List<Integer> test = new ArrayList<>(normal.subList(nTrain, normal.size()));
+        test.addAll(anomalies);
+        return new Split(p, train, test.stream().mapToInt(Integer::intValue).sorted().toArray());
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = from + i;
+        }
+        return r;
+    }
+
+    /** Figures of one method on one split. */
+    public record Figures(double rocAuc, double averagePrecision, double f1, double nrmse, int k) {
+    }
+
+    /** The report of one evaluation. */
+    public record Report(String dataset, Protocol protocol, int trainRows, int testRows, int testAnomalies,
+                         Figures model, Figures pca, double microsPerRecord, long modelVersion) {
+        public String table() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "%s, protocol %s: %d training rows, %d test rows (%d anomalies)%n",
+                    dataset, protocol, trainRows, testRows, testAnomalies));
+            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s %4s%n", "method", "ROC-AUC", "AP", "F1", "NRMSE", "k"));
+            sb.append(row("latentstream VAE", model));
+            sb.append(row("PCA (same k)", pca));
+            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s%n", "ratio VAE/PCA",
+                    ratio(model.rocAuc(), pca.rocAuc()), ratio(model.averagePrecision(), pca.averagePrecision()),
+                    ratio(model.f1(), pca.f1()), ratio(model.nrmse(), pca.nrmse())));
+            sb.append(String.format(Locale.ROOT, "scoring: %.2f µs/record (fast scorer, one thread)%n", microsPerRecord));
+            return sb.toString();
+        }
+
+        private static String row(String name, Figures f) {
+            return String.format(Locale.ROOT, "%-16s %8.4f %8.4f %8.4f %8.4f %4d%n", name, f.rocAuc(), f.averagePrecision(),
+                    f.f1(), f.nrmse(), f.k());
+        }
+
+        private static String ratio(double a, double b) {
+            return Double.isFinite(a / b) ? String.format(Locale.ROOT, "%.3f", a / b) : "-";
+        }
+    }
+
+    public static Report evaluate(ModelBundle bundle, LabelledCsv data, Split split) {
+        if (!data.labelled()) {
+            throw new IllegalArgumentException(data.file() + " has no label column: ROC-AUC needs labels");
+        }
+        if (!bundle.features().equals(data.features())) {
+            throw new IllegalArgumentException("model features " + bundle.features() + " differ from the file's "
+                    + data.features());
+        }
+        LabelledCsv train = data.subset(split.train());
+        LabelledCsv test = data.subset(split.test());
+        FastScorer scorer = new FastScorer(bundle);
+        int k = scorer.latentDim();
+        Pca pca = Pca.fit(train.x(), k);
+
+        FastScorer.Scratch s = scorer.newScratch();
+        double[] scores = new double[test.rows()];
+        float[] row = new float[scorer.inputDim()];
+        double sq = 0;
+        long cells = 0;
+        List<double[]> normalRows = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < test.rows(); i++) {
+            double[] xi = test.x()[i];
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) xi[j];
+            }
+            int slot = test.contexts() == null ? 0 : scorer.contextSlot(test.contexts()[i]);
+            scores[i] = scorer.score(row, slot, s);
+            if (test.labels()[i] == 0) {
+                normalRows.add(xi);
+                for (int j = 0; j < row.length; j++) {
+                    double e = (xi[j] - s.expected[j]) / pca.std(j);
+                    sq += e * e;
+                    cells++;
+                }
+            }
+        }
+        double micros = (System.nanoTime() - t0) / 1e3 / Math.max(1, test.rows());
+        double nrmse = Math.sqrt(sq / Math.max(1, cells));
+        int anomalies = (int) java.util.Arrays.stream(test.labels()).filter(l -> l == 1).count();
+        Figures model = new Figures(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
+                f1Flagged(scorer, scores, test.labels()), nrmse, k);
+
+        double[] pcaTrain = pca.scores(train.x());
+        double[] sortedTrain = pcaTrain.clone();
+        java.util.Arrays.sort(sortedTrain);
+        double pcaThreshold = sortedTrain[(int) Math.min(sortedTrain.length - 1, Math.floor(0.99 * (sortedTrain.length - 1)))];
+        double[] pcaScores = pca.scores(test.x());
+        Figures pcaFig = new Figures(Metrics.rocAuc(pcaScores, test.labels()), Metrics.averagePrecision(pcaScores, test.labels()),
+                Metrics.f1(pcaScores, test.labels(), pcaThreshold), pca.nrmse(normalRows.toArray(new double[0][])), k);
+        return new Report(data.file().getFileName().toString(), split.protocol(), split.train().length, split.test().length,
+                anomalies, model, pcaFig, micros, bundle.version());
+    }
+
+    /** F1 of the model's own anomaly decision (threshold, direction, sensitivity). */
+    private static double f1Flagged(FastScorer scorer, double[] scores, int[] labels) {
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < scores.length; i++) {
+            boolean flagged = scorer.isAnomaly(scores[i]);
+            if (flagged && labels[i] == 1) {
+                tp++;
+            } else if (flagged) {
+                fp++;
+            } else if (labels[i] == 1) {
+                fn++;
+            }
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+}

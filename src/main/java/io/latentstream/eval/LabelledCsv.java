@@ -1,0 +1,181 @@
+package io.latentstream.eval;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A labelled CSV file in the {@code ../shared/data} layout: a header row, numeric feature
+ * columns, optionally a context column (strings), a label column (0 normal, 1 anomaly) and a
+ * {@code ts} column (ignored). Every problem is reported with file, line and column.
+ *
+ * <p>Parsed by hand (a split on commas with double-quote support) rather than with a CSV
+ * library: the same small splitter serves the stream's {@code csv} input format, where speed
+ * and exact error positions matter more than dialect coverage.
+ */
+public record LabelledCsv(Path file, List<String> features, double[][] x, String[] contexts, String contextColumn,
+                          int[] labels) {
+
+    public int rows() {
+        return x.length;
+    }
+
+    public boolean labelled() {
+        return labels != null;
+    }
+
+    /** A problem in the file, with position. */
+    public static final class CsvException extends IOException {
+        public CsvException(String message) {
+            super(message);
+        }
+    }
+
+    public static LabelledCsv read(Path file, String contextColumn, String labelColumn) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new CsvException(file + ": file not found");
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String headerLine = r.readLine();
+            if (headerLine == null || headerLine.isBlank()) {
+                throw new CsvException(file + ":1: empty file (expected a header row)");
+            }
+            List<String> header = split(headerLine.replace("\uFEFF", ""));
+            int ctxIdx = -1;
+            int labelIdx = -1;
+            List<Integer> featureIdx = new ArrayList<>();
+            List<String> featureNames = new ArrayList<>();
+            for (int i = 0; i < header.size(); i++) {
+                String h = header.get(i).trim();
+                if (h.equals(contextColumn)) {
+                    ctxIdx = i;
+                } else if (h.equals(labelColumn)) {
+                    labelIdx = i;
+                } else if (h.equals("ts")) {
+                    continue; // event time: not a feature
+                } else {
+                    featureIdx.add(i);
+                    featureNames.add(h);
+                }
+            }
+            if (contextColumn != null && ctxIdx < 0) {
+                throw new CsvException(file + ":1: no context column '" + contextColumn + "' in header " + header);
+            }
+            if (featureIdx.isEmpty()) {
+                throw new CsvException(file + ":1: no feature columns in header " + header);
+            }
+            List<double[]> rows = new ArrayList<>();
+            List<String> ctx = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            String line;
+            int lineNo = 1;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> f = split(line);
+                if (f.size() != header.size()) {
+                    throw new CsvException(file + ":" + lineNo + ": " + f.size() + " fields, the header has " + header.size());
+                }
+                double[] row = new double[featureIdx.size()];
+                for (int j = 0; j < row.length; j++) {
+                    int col = featureIdx.get(j);
+                    row[j] = number(f.get(col), file, lineNo, col, header.get(col));
+                }
+                rows.add(row);
+                if (ctxIdx >= 0) {
+                    String c = f.get(ctxIdx).trim();
+                    if (c.isEmpty()) {
+                        throw new CsvException(position(file, lineNo, ctxIdx, header.get(ctxIdx)) + ": empty context");
+                    }
+                    ctx.add(c);
+                }
+                if (labelIdx >= 0) {
+                    String l = f.get(labelIdx).trim();
+                    if (!l.equals("0") && !l.equals("1")) {
+                        throw new CsvException(position(file, lineNo, labelIdx, header.get(labelIdx))
+                                + ": label must be 0 or 1, got '" + l + "'");
+                    }
+                    labels.add(l.equals("1") ? 1 : 0);
+                }
+            }
+            if (rows.isEmpty()) {
+                throw new CsvException(file + ": no data rows after the header");
+            }
+            return new LabelledCsv(file, featureNames, rows.toArray(new double[0][]),
+                    ctxIdx >= 0 ? ctx.toArray(new String[0]) : null, ctxIdx >= 0 ? contextColumn : null,
+                    labelIdx >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null);
+        }
+    }
+
+    private static double number(String s, Path file, int line, int col, String name) throws CsvException {
+        String t = s.trim();
+        double v;
+        try {
+            v = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new CsvException(position(file, line, col, name) + ": '" + t + "' is not a number");
+        }
+        if (!Double.isFinite(v) || t.equalsIgnoreCase("nan")) {
+            throw new CsvException(position(file, line, col, name) + ": '" + t + "' is not a finite number");
+        }
+        return v;
+    }
+
+    private static String position(Path file, int line, int col, String name) {
+        return file + ":" + line + ": column " + (col + 1) + " (" + name + ")";
+    }
+
+    /** Splits one CSV line on commas; fields may be double-quoted ("" is a quote inside). */
+    public static List<String> split(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"') {
+                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        cur.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    cur.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else if (ch != '\r') {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    /** The rows at these indices, as a new table. */
+    public LabelledCsv subset(int[] idx) {
+        double[][] sx = new double[idx.length][];
+        String[] sc = contexts == null ? null : new String[idx.length];
+        int[] sl = labels == null ? null : new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            sx[i] = x[idx[i]];
+            if (sc != null) {
+                sc[i] = contexts[idx[i]];
+            }
+            if (sl != null) {
+                sl[i] = labels[idx[i]];
+            }
+        }
+        return new LabelledCsv(file, features, sx, sc, contextColumn, sl);
+    }
+}

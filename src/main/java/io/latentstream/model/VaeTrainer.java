@@ -1,0 +1,451 @@
+package io.latentstream.model;
+
+import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+
+/**
+ * Trains a VAE (or a CVAE when the data carries contexts) with DL4J SameDiff and returns a
+ * calibrated {@link ModelBundle}: standardization from the training rows, early stopping on a
+ * validation split, robust (trimmed) loss, threshold at a quantile of validation scores.
+ *
+ * <p>Deterministic: the same seed and data give the same weights (initialization, shuffling and
+ * noise come from seeded Java RNGs; run with OMP_NUM_THREADS=1).
+ */
+public final class VaeTrainer {
+    private VaeTrainer() {
+    }
+
+    /** Called after every epoch. */
+    public interface Progress {
+        void epoch(int epoch, int maxEpochs, double trainLoss, double validationLoss, boolean improved, double elapsedSeconds);
+    }
+
+    /** Identity and provenance of the bundle to produce. */
+    public record Identity(String name, long version, Long parent, Map<String, String> window) {
+    }
+
+    public static ModelBundle train(TrainingData data, TrainOptions o, Identity id, ModelBundle warmStart, Progress progress) {
+        long t0 = System.nanoTime();
+        int n = data.rows();
+        int d = data.dim();
+        // Context vocabulary: slot 0 = unknown, slot i+1 = vocabulary[i].
+        List<String> vocabulary = null;
+        int[] slots = null;
+        if (data.contexts() != null) {
+            vocabulary = warmStart != null && warmStart.conditional()
+                    ? warmStart.manifest().context().vocabulary()
+                    : new ArrayList<>(new TreeSet<>(Arrays.asList(data.contexts())));
+            Map<String, Integer> index = new HashMap<>();
+            for (int i = 0; i < vocabulary.size(); i++) {
+                index.put(vocabulary.get(i), i + 1);
+            }
+            slots = new int[n];
+            for (int i = 0; i < n; i++) {
+                slots[i] = index.getOrDefault(data.contexts()[i], 0);
+            }
+        }
+        int contextWidth = vocabulary == null ? 0 : vocabulary.size() + 1;
+        Architecture arch = warmStart != null ? warmStart.architecture() : o.architectureFor(d, contextWidth);
+        if (arch.inputDim() != d || arch.contextWidth() != contextWidth) {
+            throw new IllegalArgumentException("warm start model has architecture " + arch + " but the data has "
+                    + d + " features and " + contextWidth + " context slots");
+        }
+
+        // Split: newest rows (stream windows) or a seeded random sample.
+        int nVal = Math.max(1, (int) Math.round(n * o.validationFraction()));
+        if (n - nVal < 2) {
+            throw new IllegalArgumentException("need at least 3 rows to train, got " + n);
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Random split = new Random(o.seed() ^ 0x5EEDL);
+        if (!o.tailValidation()) {
+            shuffle(order, split);
+        }
+        int[] trainIdx = Arrays.copyOfRange(order, 0, n - nVal);
+        int[] valIdx = Arrays.copyOfRange(order, n - nVal, n);
+
+        double[][] trainX = select(data.x(), trainIdx);
+        int[] trainSlots = slots == null ? null : selectInt(slots, trainIdx);
+        Normalization norm = Normalization.fit(trainX, trainSlots, Math.max(1, contextWidth),
+                o.perContextNormalization() && contextWidth > 0, 5);
+
+        float clip = (float) arch.inputClip();
+        float[][] xsTrain = standardize(trainX, trainSlots, norm, clip);
+        float[][] xsTrainGlobal = trainSlots != null && norm.rows() > 1 ? standardize(trainX, null, norm, clip) : xsTrain;
+        double[][] valX = select(data.x(), valIdx);
+        int[] valSlots = slots == null ? null : selectInt(slots, valIdx);
+        float[][] xsVal = standardize(valX, valSlots, norm, clip);
+
+        float[] init = warmStart != null ? warmStart.weights() : VaeGraph.initialWeights(arch, o.seed());
+        VaeGraph g = VaeGraph.build(arch, init, o.beta());
+        List<String> featureMapping = new ArrayList<>(List.of("x"));
+        if (contextWidth > 0) {
+            featureMapping.add("c");
+        }
+        featureMapping.add("eps");
+        featureMapping.add("w");
+        g.sd.setTrainingConfig(TrainingConfig.builder()
+                .updater(new Adam(o.learningRate()))
+                .dataSetFeatureMapping(featureMapping)
+                .markLabelsUnused()
+                .build());
+
+        Random rnd = new Random(o.seed());
+        int batch = o.batchFor(trainIdx.length);
+        int k = arch.latentDim();
+        int[] trainOrder = new int[trainIdx.length];
+        for (int i = 0; i < trainOrder.length; i++) {
+            trainOrder[i] = i;
+        }
+        float[] best = init.clone();
+        double bestVal = Double.POSITIVE_INFINITY;
+        int sinceBest = 0;
+        int epochsRun = 0;
+        for (int epoch = 1; epoch <= o.maxEpochs(); epoch++) {
+            shuffle(trainOrder, rnd);
+            double lossSum = 0;
+            int batches = 0;
+            for (int start = 0; start < trainOrder.length; start += batch) {
+                int m = Math.min(batch, trainOrder.length - start);
+                if (m < 2 && trainOrder.length >= 2) {
+                    continue; // a lone leftover row is noise for Adam; it is in the next shuffle
+                }
+                float[] xb = new float[m * d];
+                float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
+                for (int r = 0; r < m; r++) {
+                    int row = trainOrder[start + r];
+                    boolean dropContext = contextWidth > 0 && rnd.nextDouble() < o.contextDropout();
+                    float[] src = dropContext ? xsTrainGlobal[row] : xsTrain[row];
+                    System.arraycopy(src, 0, xb, r * d, d);
+                    if (cb != null) {
+                        cb[r * contextWidth + (dropContext ? 0 : trainSlots[row])] = 1f;
+                    }
+                }
+                INDArray x = Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT);
+                INDArray c = cb == null ? null : Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT);
+                float[] wRow = new float[m];
+                float[] perRow = perRow(g, x, c, m, k);
+                for (float v : perRow) {
+                    lossSum += v / m;
+                }
+                if (o.trimFraction() > 0 && m >= 10) {
+                    // Robust training: leave the highest-loss rows of the batch out of the loss.
+                    float[] sorted = perRow.clone();
+                    Arrays.sort(sorted);
+                    int keep = Math.max(1, m - (int) Math.floor(m * o.trimFraction()));
+                    float cut = sorted[keep - 1];
+                    int kept = 0;
+                    for (int r = 0; r < m && kept < keep; r++) {
+                        if (perRow[r] <= cut) {
+                            wRow[r] = 1f;
+                            kept++;
+                        }
+                    }
+                    for (int r = 0; r < m; r++) {
+                        wRow[r] /= kept;
+                    }
+                } else {
+                    Arrays.fill(wRow, 1f / m);
+                }
+                float[] epsData = new float[m * k];
+                for (int i = 0; i < epsData.length; i++) {
+                    epsData[i] = (float) rnd.nextGaussian();
+                }
+                INDArray eps = Nd4j.create(epsData, new long[] {m, k}, DataType.FLOAT);
+                INDArray w = Nd4j.create(wRow, new long[] {m, 1}, DataType.FLOAT);
+                INDArray[] features = c == null ? new INDArray[] {x, eps, w} : new INDArray[] {x, c, eps, w};
+                MultiDataSet mds = new MultiDataSet(features, new INDArray[0]);
+                if (batches == 0 && epoch == 1) {
+                    quietly(() -> g.sd.fit(mds)); // SameDiff prints one line per op while it builds the gradient graph
+                } else {
+                    g.sd.fit(mds);
+                }
+                batches++;
+            }
+            double valLoss = meanPerRow(g, xsVal, valSlots, contextWidth, k);
+            boolean improved = Double.isInfinite(bestVal) ? Double.isFinite(valLoss) : valLoss < bestVal - 1e-6 * Math.abs(bestVal);
+            if (improved) {
+                bestVal = valLoss;
+                best = g.weights();
+                sinceBest = 0;
+            } else {
+                sinceBest++;
+            }
+            epochsRun = epoch;
+            if (progress != null) {
+                progress.epoch(epoch, o.maxEpochs(), lossSum / Math.max(1, batches), valLoss, improved,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            if (!Double.isFinite(valLoss)) {
+                throw new IllegalStateException("training diverged at epoch " + epoch + " (validation loss " + valLoss
+                        + "); try a smaller learning rate");
+            }
+            if (sinceBest >= o.patience()) {
+                break;
+            }
+        }
+        g.setWeights(best);
+        double valRec = meanOutput(g, xsVal, valSlots, contextWidth, k, "rec");
+        double valKl = meanOutput(g, xsVal, valSlots, contextWidth, k, "kl");
+
+        // Calibrate: per-feature error weights from training rows, threshold from validation rows.
+        Manifest.ContextSpec ctx = vocabulary == null ? null : new Manifest.ContextSpec(data.contextColumn(), List.copyOf(vocabulary));
+        Manifest.ArchitectureSpec archSpec = new Manifest.ArchitectureSpec("leakyrelu", arch.encoderHidden(),
+                arch.latentDim(), arch.decoderHidden(), arch.leak(), arch.inputClip());
+        Manifest.NormalizationSpec normSpec = new Manifest.NormalizationSpec(norm.rows() > 1 ? "per-context" : "global",
+                norm.mean(), norm.scale());
+        Map<String, String> libraries = new LinkedHashMap<>();
+        libraries.put("latentstream", String.valueOf(VaeTrainer.class.getPackage().getImplementationVersion()));
+        libraries.put("dl4j", "1.0.0-M2.1");
+        libraries.put("java", Runtime.version().toString());
+        Manifest.TrainingSpec trainingSpec = new Manifest.TrainingSpec(data.source(), id.window() == null ? Map.of() : id.window(),
+                trainIdx.length, valIdx.length, o.seed(), epochsRun, batch, o.learningRate(), o.beta(),
+                o.trimFraction(), (System.nanoTime() - t0) / 1e9);
+        Manifest.ScoringSpec unweighted = new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), null);
+        Manifest draft = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(), ctx,
+                archSpec, normSpec, unweighted, trainingSpec, Map.of(), libraries);
+        ModelBundle draftBundle = new ModelBundle(draft, best);
+
+        float[] featureWeights = null;
+        if (o.featureWeighting()) {
+            featureWeights = featureWeights(new FastScorer(draftBundle), trainX, trainSlots, o.trimFraction());
+        }
+        FastScorer weighted = new FastScorer(new ModelBundle(draft.withScoring(
+                new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), featureWeights)), best));
+        double[] valScores = scores(weighted, valX, valSlots);
+        double[] sortedScores = valScores.clone();
+        Arrays.sort(sortedScores);
+        // A stream window may hold anomalies: calibrate on the validation scores inside a far-out
+        // fence (Tukey, on log scores) so a contaminated slice does not lift the threshold over them.
+        double[] calibration = withinFence(sortedScores);
+        double upper = quantile(calibration, o.quantile());
+        double lower = quantile(calibration, 1 - o.quantile());
+        double nrmse = nrmse(weighted, valX, valSlots, norm);
+        Map<String, Double> validation = new LinkedHashMap<>();
+        validation.put("loss", bestVal);
+        validation.put("reconstruction", valRec);
+        validation.put("kl", valKl);
+        validation.put("nrmse", nrmse);
+        validation.put("score_p50", quantile(sortedScores, 0.5));
+        validation.put("threshold", upper);
+        validation.put("anomaly_rate", (double) Arrays.stream(valScores).filter(s -> s > upper).count() / valScores.length);
+        Manifest.ScoringSpec scoring = new Manifest.ScoringSpec(upper, lower, o.quantile(), o.direction().id(),
+                o.sensitivity(), featureWeights);
+        Manifest manifest = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(),
+                ctx, archSpec, normSpec, scoring, trainingSpec, validation, libraries);
+        return new ModelBundle(manifest, best);
+    }
+
+    /** Weight of feature j = 1 / mean squared standardized residual of j on the (untrimmed) training rows. */
+    private static float[] featureWeights(FastScorer s, double[][] x, int[] slots, double trim) {
+        int d = s.inputDim();
+        FastScorer.Scratch scratch = s.newScratch();
+        double[][] contributions = new double[x.length][];
+        double[] scores = new double[x.length];
+        float[] row = new float[d];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < d; j++) {
+                row[j] = (float) x[i][j];
+            }
+            scores[i] = s.score(row, slots == null ? 0 : slots[i], scratch);
+            contributions[i] = new double[d];
+            for (int j = 0; j < d; j++) {
+                contributions[i][j] = scratch.contributions[j];
+            }
+        }
+        double[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        double cut = quantile(sorted, 1 - trim);
+        double[] mean = new double[d];
+        int count = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (scores[i] <= cut) {
+                count++;
+                for (int j = 0; j < d; j++) {
+                    mean[j] += contributions[i][j];
+                }
+            }
+        }
+        double avg = 0;
+        for (int j = 0; j < d; j++) {
+            mean[j] /= Math.max(1, count);
+            avg += mean[j] / d;
+        }
+        float[] w = new float[d];
+        for (int j = 0; j < d; j++) {
+            // Floor: a feature the model reconstructs (almost) perfectly must not get an infinite weight.
+            w[j] = (float) (1.0 / Math.max(mean[j], Math.max(1e-2 * avg, 1e-4)));
+        }
+        return w;
+    }
+
+    static double[] scores(FastScorer s, double[][] x, int[] slots) {
+        FastScorer.Scratch scratch = s.newScratch();
+        float[] row = new float[s.inputDim()];
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) x[i][j];
+            }
+            out[i] = s.score(row, slots == null ? 0 : slots[i], scratch);
+        }
+        return out;
+    }
+
+    /** RMSE of decode(μ(x)) against x on standardized features (the compression error). */
+    static double nrmse(FastScorer s, double[][] x, int[] slots, Normalization norm) {
+        FastScorer.Scratch scratch = s.newScratch();
+        float[] row = new float[s.inputDim()];
+        double sq = 0;
+        long count = 0;
+        for (int i = 0; i < x.length; i++) {
+            int slot = slots == null ? 0 : slots[i];
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) x[i][j];
+            }
+            s.score(row, slot, scratch);
+            int r = norm.row(slot);
+            for (int j = 0; j < row.length; j++) {
+                double e = (x[i][j] - scratch.expected[j]) / norm.scale(r, j);
+                sq += e * e;
+                count++;
+            }
+        }
+        return Math.sqrt(sq / Math.max(1, count));
+    }
+
+    private static float[] perRow(VaeGraph g, INDArray x, INDArray c, int m, int k) {
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put("x", x);
+        if (c != null) {
+            ph.put("c", c);
+        }
+        ph.put("eps", Nd4j.zeros(DataType.FLOAT, m, k));
+        ph.put("w", Nd4j.ones(DataType.FLOAT, m, 1));
+        return g.sd.output(ph, "per_row").get("per_row").dup('c').data().asFloat();
+    }
+
+    private static double meanPerRow(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k) {
+        return meanOutput(g, xs, slots, contextWidth, k, "per_row");
+    }
+
+    private static double meanOutput(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k, String output) {
+        double sum = 0;
+        int d = xs[0].length;
+        for (int start = 0; start < xs.length; start += 4096) {
+            int m = Math.min(4096, xs.length - start);
+            float[] xb = new float[m * d];
+            float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(xs[start + r], 0, xb, r * d, d);
+                if (cb != null) {
+                    cb[r * contextWidth + slots[start + r]] = 1f;
+                }
+            }
+            Map<String, INDArray> ph = new HashMap<>();
+            ph.put("x", Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT));
+            if (cb != null) {
+                ph.put("c", Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT));
+            }
+            ph.put("eps", Nd4j.zeros(DataType.FLOAT, m, k));
+            ph.put("w", Nd4j.ones(DataType.FLOAT, m, 1));
+            sum += g.sd.output(ph, output).get(output).sumNumber().doubleValue();
+        }
+        return sum / xs.length;
+    }
+
+    /** Runs a call with System.out muted: SameDiff 1.0.0-M2.1 prints gradient construction to stdout. */
+    private static synchronized void quietly(Runnable r) {
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            r.run();
+        } finally {
+            System.setOut(original);
+        }
+    }
+
+    static float[][] standardize(double[][] x, int[] slots, Normalization norm, float clip) {
+        float[][] out = new float[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            int row = norm.row(slots == null ? 0 : slots[i]);
+            out[i] = new float[x[i].length];
+            for (int j = 0; j < x[i].length; j++) {
+                float v = (float) ((x[i][j] - norm.mean(row, j)) / norm.scale(row, j));
+                out[i][j] = Math.max(-clip, Math.min(clip, v));
+            }
+        }
+        return out;
+    }
+
+    /** The sorted scores whose log lies within Q3 + 3·IQR (and above Q1 − 3·IQR) of the log scores. */
+    static double[] withinFence(double[] sorted) {
+        if (sorted.length < 20) {
+            return sorted;
+        }
+        double[] logs = new double[sorted.length];
+        for (int i = 0; i < sorted.length; i++) {
+            logs[i] = Math.log(sorted[i] + 1e-12);
+        }
+        double q1 = quantile(logs, 0.25);
+        double q3 = quantile(logs, 0.75);
+        double hi = q3 + 3 * (q3 - q1);
+        double lo = q1 - 3 * (q3 - q1);
+        return Arrays.stream(sorted).filter(v -> {
+            double l = Math.log(v + 1e-12);
+            return l <= hi && l >= lo;
+        }).toArray();
+    }
+
+    static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    private static void shuffle(int[] a, Random rnd) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private static double[][] select(double[][] x, int[] idx) {
+        double[][] out = new double[idx.length][];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = x[idx[i]];
+        }
+        return out;
+    }
+
+    private static int[] selectInt(int[] x, int[] idx) {
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = x[idx[i]];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package io.latentstream.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** train / evaluate / generate end to end on a small generated file. */
+class ModelCommandsTest {
+    @TempDir
+    Path dir;
+
+    private Path csv() throws Exception {
+        return csv(false);
+    }
+
+    private Path csv(boolean withSite) throws Exception {
+        Random r = new Random(3);
+        StringBuilder sb = new StringBuilder(withSite ? "a,b,c,d,site,label\n" : "a,b,c,d,label\n");
+        for (int i = 0; i < 600; i++) {
+            double z = r.nextGaussian();
+            boolean bad = i % 25 == 0;
+            double shift = bad ? 6 : 0;
+            sb.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%.4f,%s%d%n", z + shift, 2 * z + 0.1 * r.nextGaussian(),
+                    -z + 0.1 * r.nextGaussian(), 0.5 * z, withSite ? (i % 2 == 0 ? "north," : "south,") : "", bad ? 1 : 0));
+        }
+        Path f = dir.resolve(withSite ? "site.csv" : "data.csv");
+        Files.writeString(f, sb.toString());
+        return f;
+    }
+
+    @Test
+    void trainEvaluateGenerate() throws Exception {
+        Path data = csv();
+        Path model = dir.resolve("m.lsb");
+        CliTest.Result train = CliTest.run("train", "--input", data.toString(), "--exclude-labelled-anomalies",
+                "--out", model.toString(), "--epochs", "20");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("epoch"), train.out());
+        assertTrue(Files.size(model) > 100);
+
+        CliTest.Result eval = CliTest.run("evaluate", "--model", model.toString(), "--input", data.toString(), "--protocol", "A");
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("ROC-AUC") && eval.out().contains("PCA (same k)"), eval.out());
+
+        CliTest.Result json = CliTest.run("evaluate", "--train-and-evaluate", "--input", csv(true).toString(), "--protocol", "B",
+                "--epochs", "5", "--json", "--context-column", "site");
+        assertEquals(0, json.code(), json.err());
+        assertTrue(json.out().trim().startsWith("{") && json.out().contains("\"rocAuc\""), json.out());
+
+        CliTest.Result gen = CliTest.run("generate", "--model", model.toString(), "--count", "5");
+        assertEquals(0, gen.code(), gen.err());
+        String[] lines = gen.out().trim().split("\n");
+        assertEquals("a,b,c,d", lines[0]);
+        assertEquals(6, lines.length);
+    }
+
+    @Test
+    void badCsvFailsWithPositionAndWritesNothing() throws Exception {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "a,b,label\n1,2,0\n3,x,0\n");
+        Path out = dir.resolve("never.lsb");
+        CliTest.Result r = CliTest.run("train", "--input", bad.toString(), "--out", out.toString());
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("bad.csv:3: column 2 (b): 'x' is not a number"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void evaluateRefusesABrokenBundle() throws Exception {
+        Path broken = dir.resolve("broken.lsb");
+        Files.write(broken, new byte[] {'L', 'S', 'B', 0, 1, 0});
+        CliTest.Result r = CliTest.run("evaluate", "--model", broken.toString(), "--input", csv().toString());
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("refused"), r.err());
+    }
+}

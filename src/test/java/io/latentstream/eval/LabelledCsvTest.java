@@ -1,0 +1,100 @@
+package io.latentstream.eval;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LabelledCsvTest {
+    @TempDir
+    Path dir;
+
+    private String error(String content, String context) throws Exception {
+        Path f = dir.resolve("d.csv");
+        Files.writeString(f, content);
+        return assertThrows(LabelledCsv.CsvException.class, () -> LabelledCsv.read(f, context, "label")).getMessage();
+    }
+
+    @Test
+    void readsFeaturesContextAndLabels() throws Exception {
+        Path f = dir.resolve("ok.csv");
+        Files.writeString(f, "ts,a,b,context,label\n2020-01-01T00:00:00Z,1,2.5,\"x,y\",0\n2020-01-02T00:00:00Z,3,4,z,1\n");
+        LabelledCsv t = LabelledCsv.read(f, "context", "label");
+        assertEquals(java.util.List.of("a", "b"), t.features());
+        assertArrayEquals(new double[] {1, 2.5}, t.x()[0]);
+        assertEquals("x,y", t.contexts()[0]);
+        assertArrayEquals(new int[] {0, 1}, t.labels());
+    }
+
+    @Test
+    void errorsNameFileLineAndColumn() throws Exception {
+        String nonNumeric = error("a,b,label\n1,2,0\n1,abc,0\n", null);
+        assertTrue(nonNumeric.contains(":3: column 2 (b): 'abc' is not a number"), nonNumeric);
+        String ragged = error("a,b,label\n1,2,0\n1,2\n", null);
+        assertTrue(ragged.contains(":3: 2 fields, the header has 3"), ragged);
+        String nan = error("a,b,label\n1,NaN,0\n", null);
+        assertTrue(nan.contains(":2: column 2 (b)") && nan.contains("not a finite number"), nan);
+        String inf = error("a,b,label\n1,Infinity,0\n", null);
+        assertTrue(inf.contains("not a finite number"), inf);
+        String noRows = error("a,b,label\n", null);
+        assertTrue(noRows.contains("no data rows"), noRows);
+        String empty = error("", null);
+        assertTrue(empty.contains("empty file"), empty);
+        String noContext = error("a,b,label\n1,2,0\n", "entity");
+        assertTrue(noContext.contains("no context column 'entity'"), noContext);
+        String badLabel = error("a,b,label\n1,2,7\n", null);
+        assertTrue(badLabel.contains("label must be 0 or 1"), badLabel);
+    }
+
+    @Test
+    void metricsMatchHandComputedValues() {
+        double[] s = {0.1, 0.4, 0.35, 0.8};
+        int[] y = {0, 0, 1, 1};
+        assertEquals(0.75, Metrics.rocAuc(s, y), 1e-12);
+        assertEquals(0.8333333333, Metrics.averagePrecision(s, y), 1e-9); // sklearn gives 0.8333
+        assertEquals(2.0 / 3, Metrics.f1(s, y, 0.5), 1e-12);
+        assertEquals(0.5, Metrics.rocAuc(new double[] {1, 1, 1, 1}, y), 1e-12);
+    }
+
+    @Test
+    void pcaReconstructsLowRankDataExactly() {
+        java.util.Random r = new java.util.Random(1);
+        double[][] x = new double[200][4];
+        for (double[] row : x) {
+            double a = r.nextGaussian();
+            double b = r.nextGaussian();
+            row[0] = a;
+            row[1] = 2 * a;
+            row[2] = b;
+            row[3] = a - b;
+        }
+        assertTrue(Pca.fit(x, 2).nrmse(x) < 1e-6);
+        assertTrue(Pca.fit(x, 1).nrmse(x) > 0.1);
+    }
+
+    @Test
+    void protocolSplits() throws Exception {
+        Path f = dir.resolve("p.csv");
+        StringBuilder sb = new StringBuilder("a,label\n");
+        for (int i = 0; i < 100; i++) {
+            sb.append(i).append(',').append(i % 10 == 0 ? 1 : 0).append('\n');
+        }
+        Files.writeString(f, sb.toString());
+        LabelledCsv t = LabelledCsv.read(f, null, "label");
+        Evaluation.Split a = Evaluation.split(t, Evaluation.Protocol.A, 42);
+        assertEquals(54, a.train().length); // 60% of 90 normal rows
+        assertEquals(46, a.test().length); // 36 normal + 10 anomalies
+        for (int i : a.train()) {
+            assertEquals(0, t.labels()[i]);
+        }
+        Evaluation.Split b = Evaluation.split(t, Evaluation.Protocol.B, 42);
+        assertEquals(30, b.train().length);
+        assertEquals(30, b.test()[0]);
+    }
+}

@@ -1,0 +1,122 @@
+package io.latentstream.model;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The plain-Java forward pass equals the DL4J graph that trains the weights. Tolerance: for every
+ * latent, expected value and score, |fast − dl4j| ≤ 1e-4 · (|dl4j| + 1): relative 1e-4 for values of
+ * magnitude above 1, absolute 1e-4 below (float32 sums in a different order).
+ */
+class FastScorerEquivalenceTest {
+    static final double TOL = 1e-4;
+
+    record Case(String name, int d, int[] hidden, int latent, boolean conditional) {
+    }
+
+    @Test
+    void matchesDl4jOnRandomInputsForSeveralArchitectures() {
+        List<Case> cases = List.of(
+                new Case("vae d=9 default", 9, null, 0, false),
+                new Case("vae d=20 one hidden", 20, new int[] {12}, 4, false),
+                new Case("vae d=6 no hidden", 6, new int[0], 2, false),
+                new Case("cvae d=8 default", 8, null, 0, true),
+                new Case("cvae d=30 deep", 30, new int[] {40, 20, 10}, 5, true));
+        for (Case c : cases) {
+            double[][] x = Synthetic.lowRank(400, c.d(), 3, c.d());
+            String[] ctx = c.conditional() ? Synthetic.contexts(x, 1) : null;
+            TrainOptions o = Synthetic.fast().withEpochs(3).withArchitecture(c.latent(), c.hidden());
+            ModelBundle b = Synthetic.train(new TrainingData(Synthetic.names(c.d()), x, ctx, c.conditional() ? "e" : null, "t"), o);
+            Random rnd = new Random(5);
+            float[][] rows = new float[200][c.d()];
+            int[] slots = new int[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                for (int j = 0; j < c.d(); j++) {
+                    // in-distribution rows, wild rows (clipped path) and everything between
+                    rows[i][j] = (float) (i % 4 == 0 ? x[i][j] : 10 + rnd.nextGaussian() * (i % 4) * 5);
+                }
+                slots[i] = c.conditional() ? i % 4 : 0; // includes slot 0 (unknown)
+            }
+            compare(c.name(), b, rows, c.conditional() ? slots : null);
+        }
+    }
+
+    @Test
+    void matchesDl4jOnSharedDataRows() throws IOException {
+        Path shuttle = Path.of("../shared/data/shuttle.csv");
+        Path olive = Path.of("../shared/data/olive.csv");
+        if (Files.exists(shuttle) && Files.exists(olive)) {
+            compareOnCsv(shuttle, null);
+            compareOnCsv(olive, "context");
+        } else {
+            // Fallback when the shared data is absent: generated rows with the same shapes.
+            double[][] x = Synthetic.lowRank(500, 9, 3, 11);
+            ModelBundle b = Synthetic.train(new TrainingData(Synthetic.names(9), x, null, null, "t"), Synthetic.fast().withEpochs(3));
+            compare("generated d=9", b, toFloat(x), null);
+        }
+    }
+
+    private void compareOnCsv(Path file, String contextColumn) throws IOException {
+        var data = io.latentstream.eval.LabelledCsv.read(file, contextColumn, "label");
+        int n = Math.min(2000, data.rows());
+        var subset = data.subset(java.util.stream.IntStream.range(0, n).toArray());
+        ModelBundle b = Synthetic.train(new TrainingData(subset.features(), subset.x(), subset.contexts(), contextColumn, file.toString()),
+                Synthetic.fast().withEpochs(3));
+        FastScorer s = new FastScorer(b);
+        int[] slots = null;
+        if (contextColumn != null) {
+            slots = new int[n];
+            for (int i = 0; i < n; i++) {
+                slots[i] = s.contextSlot(subset.contexts()[i]);
+            }
+        }
+        compare(file.getFileName().toString(), b, toFloat(subset.x()), slots);
+    }
+
+    private static float[][] toFloat(double[][] x) {
+        float[][] f = new float[x.length][x[0].length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[i].length; j++) {
+                f[i][j] = (float) x[i][j];
+            }
+        }
+        return f;
+    }
+
+    static double compare(String name, ModelBundle b, float[][] rows, int[] slots) {
+        Dl4jReference ref = new Dl4jReference(b);
+        Dl4jReference.Output o = ref.forward(rows, slots);
+        FastScorer s = new FastScorer(b);
+        FastScorer.Scratch scratch = s.newScratch();
+        double worst = 0;
+        for (int i = 0; i < rows.length; i++) {
+            double score = s.score(rows[i], slots == null ? 0 : slots[i], scratch);
+            worst = Math.max(worst, check(name + " score row " + i, o.scores()[i], score));
+            for (int t = 0; t < s.latentDim(); t++) {
+                worst = Math.max(worst, check(name + " latent row " + i, o.latent()[i][t], scratch.latent[t]));
+            }
+            for (int j = 0; j < s.inputDim(); j++) {
+                worst = Math.max(worst, check(name + " expected row " + i, o.expected()[i][j], scratch.expected[j]));
+            }
+        }
+        assertTrue(worst <= TOL, name + ": worst relative difference " + worst);
+        return worst;
+    }
+
+    private static double check(String what, double dl4j, double fast) {
+        double rel = Math.abs(fast - dl4j) / (Math.abs(dl4j) + 1);
+        if (rel > TOL) {
+            assertEquals(dl4j, fast, TOL * (Math.abs(dl4j) + 1), what);
+        }
+        return rel;
+    }
+}

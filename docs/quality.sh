@@ -6,6 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:-$here/../shared/data}"
 ls="$here/latentstream"
+export LATENTSTREAM_SKIP_BUILD=1  # one jar for the whole table, even if sources change meanwhile
 run() { # name file protocol extra-args...
   local name=$1 file=$2 protocol=$3; shift 3
   local t0=$(date +%s)

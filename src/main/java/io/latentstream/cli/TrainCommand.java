@@ -85,7 +85,8 @@ public final class TrainCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "training on %,d rows × %d features of %s%s%n", rows.rows(), rows.features().size(), input,
                 contextColumn != null ? " (conditional on '" + contextColumn + "')" : "");
         w.flush();
-        ModelBundle bundle = trainBundle(rows, flags, name, version, Map.of("file", input.toString(),
+        boolean knownNormal = excludeAnomalies || protocol == Evaluation.Protocol.A;
+        ModelBundle bundle = trainBundle(rows, flags, knownNormal, name, version, Map.of("file", input.toString(),
                 "rows", protocol != null ? "protocol " + protocol + " training rows" : excludeAnomalies ? "label 0 rows" : "all rows"), w);
         BundleCodec.write(bundle, out);
         w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes)");
@@ -101,9 +102,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static ModelBundle trainBundle(LabelledCsv rows, TrainingFlags flags, String name, long version,
+    static ModelBundle trainBundle(LabelledCsv rows, TrainingFlags flags, boolean knownNormal, String name, long version,
                                    Map<String, String> window, PrintWriter w) {
-        var options = flags.toOptions();
+        var options = flags.toOptions(knownNormal);
+        if (options.trimFraction() > 0) {
+            w.printf(Locale.ROOT, "robust training on: trimming %.0f%% of each batch, then refitting without far-out rows%n",
+                    100 * options.trimFraction());
+        }
         TrainingData td = new TrainingData(rows.features(), rows.x(), rows.contexts(), rows.contextColumn(),
                 rows.file().toString());
         TrainingProgress progress = new TrainingProgress(w, System.console() != null);

@@ -39,9 +39,10 @@ public final class TrainingFlags {
     @Option(names = "--seed", description = "Random seed; same seed and data give the same model. Default: ${DEFAULT-VALUE}.", defaultValue = "42")
     long seed = D.seed();
 
-    @Option(names = "--trim", description = "Robust training: share of the highest-loss rows of each batch left out of the loss "
-            + "(0 = off). Default: ${DEFAULT-VALUE}.", defaultValue = "0.1")
-    double trim = D.trimFraction();
+    @Option(names = "--trim", paramLabel = "FRACTION", description = "Robust training: share of the highest-loss rows of each "
+            + "batch left out of the loss, then a refit without the rows the robust model finds far out (0 = off). "
+            + "Default: 0.1, or 0 when the rows are known to be normal (--exclude-labelled-anomalies, protocol A).")
+    Double trim;
 
     @Option(names = "--quantile", description = "Threshold = this quantile of validation scores. Default: ${DEFAULT-VALUE}.", defaultValue = "0.99")
     double quantile = D.quantile();
@@ -62,9 +63,11 @@ public final class TrainingFlags {
             + "weighting each feature by its typical residual.")
     boolean noFeatureWeighting;
 
-    TrainOptions toOptions() {
+    /** @param knownNormal the training rows are labelled normal: robust training is off unless --trim is given */
+    TrainOptions toOptions(boolean knownNormal) {
+        double trimFraction = trim != null ? trim : knownNormal ? 0.0 : D.trimFraction();
         try {
-            return new TrainOptions(beta, epochs, patience, batchSize, learningRate, validationFraction, false, seed, trim,
+            return new TrainOptions(beta, epochs, patience, batchSize, learningRate, validationFraction, false, seed, trimFraction,
                     D.contextDropout(), !globalNormalization, quantile, Direction.parse(direction), sensitivity,
                     !noFeatureWeighting, latent, hidden);
         } catch (IllegalArgumentException e) {

@@ -31,7 +31,7 @@ public final class ConfigLoader {
     public static final String ENV_PREFIX = "LATENTSTREAM_";
     /** Environment variables with our prefix that belong to the launcher, not to the configuration. */
     private static final java.util.Set<String> ENV_NOT_SETTINGS = java.util.Set.of("LATENTSTREAM_JVM_OPTS",
-            "LATENTSTREAM_HOME");
+            "LATENTSTREAM_HOME", "LATENTSTREAM_SKIP_BUILD", "LATENTSTREAM_DEBUG");
 
     /** Misspellings people bring from elsewhere, refused with a pointer to the right key. */
     private static final Map<String, String> KNOWN_MISTAKES = Map.of(

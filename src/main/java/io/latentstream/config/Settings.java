@@ -30,6 +30,15 @@ public final class Settings {
     public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
     public static final String TOPIC_PLAN_FILE = "topic.plan.file";
 
+    public static final String INPUT_TOPIC = "input.topic";
+    public static final String INPUT_FORMAT = "input.format";
+    public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
+    public static final String MODEL_PATH = "model.path";
+    public static final String LATENT_ENCODING = "latent.encoding";
+    public static final String SAMPLES_FRACTION = "samples.fraction";
+    public static final String SCORE_TOP_FEATURES = "score.top.features";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+
     private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
     /** A validator for a Kafka topic name fragment (legal characters, bounded length). */
@@ -94,7 +103,27 @@ public final class Settings {
                     "Replication factor for every topic `topics apply` creates; -1 uses the plan's value "
                             + "(topology/topics.yaml).")
             .define(TOPIC_PLAN_FILE, Type.STRING, "", Importance.LOW,
-                    "Path of a topic plan to use instead of the built-in topology/topics.yaml.");
+                    "Path of a topic plan to use instead of the built-in topology/topics.yaml.")
+            .define(INPUT_TOPIC, Type.STRING, "", Importance.HIGH,
+                    "Topic to read records from; empty means <topic.prefix>.raw. Any existing topic works.")
+            .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.ValidString.in("json", "csv", "f32"), Importance.HIGH,
+                    "Value format: json (array, or object with features/context/ts), csv (numbers, optional quoted "
+                            + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
+            .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
+                    "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")
+            .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
+                    "Model bundle (.lsb) to score with at start.")
+            .define(LATENT_ENCODING, Type.STRING, "f32", ConfigDef.ValidString.in("f32", "f16", "i8"), Importance.MEDIUM,
+                    "Encoding of latent frames: f32 (exact), f16 (half size) or i8 (quarter size, per-frame scale).")
+            .define(SAMPLES_FRACTION, Type.DOUBLE, 0.02, Range.between(0.0, 1.0), Importance.MEDIUM,
+                    "Share of records scored normal that are copied to <prefix>.samples for retraining "
+                            + "(decided by a hash of topic-partition-offset, so a replay samples the same records).")
+            .define(SCORE_TOP_FEATURES, Type.INT, 3, Range.between(1, 100), Importance.LOW,
+                    "How many top contributing features a score record lists.")
+            .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",
+                    ConfigDef.ValidString.in("exactly_once_v2", "at_least_once"), Importance.HIGH,
+                    "Kafka Streams processing guarantee. exactly_once_v2: every input offset yields exactly one "
+                            + "output (scores+latents, or a dead letter) for read_committed consumers.");
 
     /** True when a value of this key must never be printed. */
     public static boolean isSecret(String key) {

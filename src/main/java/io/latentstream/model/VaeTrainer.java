@@ -116,9 +116,34 @@ public final class VaeTrainer {
         }
         float[] best = init.clone();
         double bestVal = Double.POSITIVE_INFINITY;
-        int sinceBest = 0;
         int epochsRun = 0;
-        for (int epoch = 1; epoch <= o.maxEpochs(); epoch++) {
+        int excluded = 0;
+        boolean[] valInlier = null;
+        // Phase 1 trains with the per-batch trimmed loss (robust to a contaminated window). Phase 2
+        // (only when trimming) drops the rows the robust model finds far out (log loss beyond
+        // Q3 + 3 IQR over all training rows) and refits on the rest without trimming, so hard but
+        // normal rows are learned again. Early stopping uses the trimmed mean validation loss.
+        int phases = o.trimFraction() > 0 ? 2 : 1;
+        for (int phase = 1; phase <= phases; phase++) {
+        boolean trimBatches = phase == 1 && o.trimFraction() > 0;
+        if (phase == 2) {
+            g.setWeights(best);
+            float[] all = perRowAll(g, xsTrain, trainSlots, contextWidth, k);
+            float[] sortedAll = all.clone();
+            Arrays.sort(sortedAll);
+            double fence = farOutFence(sortedAll);
+            trainOrder = java.util.stream.IntStream.range(0, all.length).filter(i -> all[i] <= fence).toArray();
+            excluded = all.length - trainOrder.length;
+            float[] valLosses = perRowAll(g, xsVal, valSlots, contextWidth, k);
+            valInlier = new boolean[valLosses.length];
+            for (int i = 0; i < valLosses.length; i++) {
+                valInlier[i] = valLosses[i] <= fence;
+            }
+            // Phase 2 measures on the inlier validation rows; it must beat phase 1 on them to count.
+            bestVal = maskedMean(valLosses, valInlier);
+        }
+        int sinceBest = 0;
+        for (int epoch = 1; epoch <= o.maxEpochs() && epochsRun < o.maxEpochs(); epoch++) {
             shuffle(trainOrder, rnd);
             double lossSum = 0;
             int batches = 0;
@@ -145,7 +170,7 @@ public final class VaeTrainer {
                 for (float v : perRow) {
                     lossSum += v / m;
                 }
-                if (o.trimFraction() > 0 && m >= 10) {
+                if (trimBatches && m >= 10) {
                     // Robust training: leave the highest-loss rows of the batch out of the loss.
                     float[] sorted = perRow.clone();
                     Arrays.sort(sorted);
@@ -172,14 +197,15 @@ public final class VaeTrainer {
                 INDArray w = Nd4j.create(wRow, new long[] {m, 1}, DataType.FLOAT);
                 INDArray[] features = c == null ? new INDArray[] {x, eps, w} : new INDArray[] {x, c, eps, w};
                 MultiDataSet mds = new MultiDataSet(features, new INDArray[0]);
-                if (batches == 0 && epoch == 1) {
+                if (batches == 0 && epochsRun == 0) {
                     quietly(() -> g.sd.fit(mds)); // SameDiff prints one line per op while it builds the gradient graph
                 } else {
                     g.sd.fit(mds);
                 }
                 batches++;
             }
-            double valLoss = meanPerRow(g, xsVal, valSlots, contextWidth, k);
+            float[] valRows = perRowAll(g, xsVal, valSlots, contextWidth, k);
+            double valLoss = valInlier == null ? trimmedMean(valRows, o.trimFraction()) : maskedMean(valRows, valInlier);
             boolean improved = Double.isInfinite(bestVal) ? Double.isFinite(valLoss) : valLoss < bestVal - 1e-6 * Math.abs(bestVal);
             if (improved) {
                 bestVal = valLoss;
@@ -188,9 +214,9 @@ public final class VaeTrainer {
             } else {
                 sinceBest++;
             }
-            epochsRun = epoch;
+            epochsRun++;
             if (progress != null) {
-                progress.epoch(epoch, o.maxEpochs(), lossSum / Math.max(1, batches), valLoss, improved,
+                progress.epoch(epochsRun, o.maxEpochs(), lossSum / Math.max(1, batches), valLoss, improved,
                         (System.nanoTime() - t0) / 1e9);
             }
             if (!Double.isFinite(valLoss)) {
@@ -200,6 +226,7 @@ public final class VaeTrainer {
             if (sinceBest >= o.patience()) {
                 break;
             }
+        }
         }
         g.setWeights(best);
         double valRec = meanOutput(g, xsVal, valSlots, contextWidth, k, "rec");
@@ -240,6 +267,7 @@ public final class VaeTrainer {
         double nrmse = nrmse(weighted, valX, valSlots, norm);
         Map<String, Double> validation = new LinkedHashMap<>();
         validation.put("loss", bestVal);
+        validation.put("excluded_rows", (double) excluded);
         validation.put("reconstruction", valRec);
         validation.put("kl", valKl);
         validation.put("nrmse", nrmse);
@@ -342,8 +370,60 @@ public final class VaeTrainer {
         return g.sd.output(ph, "per_row").get("per_row").dup('c').data().asFloat();
     }
 
-    private static double meanPerRow(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k) {
-        return meanOutput(g, xs, slots, contextWidth, k, "per_row");
+    /** Deterministic (ε = 0) per-row loss of every row. */
+    private static float[] perRowAll(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k) {
+        float[] out = new float[xs.length];
+        int d = xs[0].length;
+        for (int start = 0; start < xs.length; start += 4096) {
+            int m = Math.min(4096, xs.length - start);
+            float[] xb = new float[m * d];
+            float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(xs[start + r], 0, xb, r * d, d);
+                if (cb != null) {
+                    cb[r * contextWidth + slots[start + r]] = 1f;
+                }
+            }
+            INDArray c = cb == null ? null : Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT);
+            float[] part = perRow(g, Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT), c, m, k);
+            System.arraycopy(part, 0, out, start, m);
+        }
+        return out;
+    }
+
+    static double maskedMean(float[] values, boolean[] keep) {
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (keep[i]) {
+                sum += values[i];
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Mean of the values without the highest {@code trim} share. */
+    static double trimmedMean(float[] values, double trim) {
+        float[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int keep = Math.max(1, sorted.length - (int) Math.floor(sorted.length * trim));
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            sum += sorted[i];
+        }
+        return sum / keep;
+    }
+
+    /** exp(Q3 + 3 IQR) of the log of sorted losses: beyond it a row is far out for this model. */
+    static double farOutFence(float[] sortedLoss) {
+        double[] logs = new double[sortedLoss.length];
+        for (int i = 0; i < logs.length; i++) {
+            logs[i] = Math.log(Math.max(sortedLoss[i], 1e-12f));
+        }
+        double q1 = quantile(logs, 0.25);
+        double q3 = quantile(logs, 0.75);
+        return Math.exp(q3 + 3 * (q3 - q1));
     }
 
     private static double meanOutput(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k, String output) {

@@ -1,0 +1,64 @@
+package io.latentstream.bench;
+
+import io.latentstream.model.Dl4jReference;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fast scorer vs DL4J's output() on the same weights, per call of {@code batch} records, for
+ * input dimensions 9, 64, 128 (latent ceil(d/4)). Divide by batch for the per-record cost;
+ * {@code latentstream bench kernel} prints the per-record figures and the ratios.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 4, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseParallelGC", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"})
+public class KernelBenchmark {
+    @Param({"9", "64", "128"})
+    int dim;
+
+    @Param({"1", "64", "1024"})
+    int batch;
+
+    private FastScorer fast;
+    private FastScorer.Scratch scratch;
+    private Dl4jReference dl4j;
+    private float[][] rows;
+
+    @Setup
+    public void setup() {
+        ModelBundle b = BenchModels.randomBundle(dim, 7);
+        fast = new FastScorer(b);
+        scratch = fast.newScratch();
+        dl4j = new Dl4jReference(b);
+        rows = BenchModels.rows(batch, dim, 3);
+    }
+
+    @Benchmark
+    public void fastScorer(Blackhole bh) {
+        for (float[] r : rows) {
+            bh.consume(fast.score(r, 0, scratch));
+        }
+    }
+
+    @Benchmark
+    public void dl4jOutput(Blackhole bh) {
+        bh.consume(dl4j.forward(rows, null));
+    }
+}

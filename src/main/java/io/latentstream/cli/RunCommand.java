@@ -1,0 +1,90 @@
+package io.latentstream.cli;
+
+import io.latentstream.codec.InputFormat;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.BundleException;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.ops.Meters;
+import io.latentstream.topology.ModelRef;
+import io.latentstream.topology.ProcessorRuntime;
+import io.latentstream.topology.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code latentstream run}: the stream processor. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the stream processor (Kafka Streams): parse each record of the input topic, score it with "
+                + "the model, and write a latent frame to <prefix>.latents, a score record to <prefix>.scores, flagged "
+                + "ones to <prefix>.anomalies, sampled normal ones to <prefix>.samples and bad ones (original bytes + "
+                + "reason headers) to <prefix>.dlq. exactly_once_v2 by default. Runs until SIGTERM / Ctrl-C."},
+        footer = {"", "Example:", "  latentstream run --config app.properties --set model.path=model.lsb",
+            "  (app.properties: bootstrap.servers=broker:9092, input.topic=sensors, input.format=json)"})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        AppConfig cfg = Cli.config(spec);
+        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "run");
+        String modelPath = cfg.require(Settings.MODEL_PATH, "run");
+        ModelBundle bundle = loadBundle(Path.of(modelPath));
+        PrintWriter out = spec.commandLine().getOut();
+        FastScorer scorer = new FastScorer(bundle);
+        Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        meters.activeModel(bundle.version());
+        Topics topics = Topics.from(cfg);
+        out.printf(Locale.ROOT, "model %s v%d: %d features%s, latent %d, threshold %.4f%n", bundle.manifest().name(),
+                bundle.version(), scorer.inputDim(), scorer.conditional() ? " (conditional)" : "", scorer.latentDim(), scorer.threshold());
+        out.printf(Locale.ROOT, "reading %s (%s), guarantee %s%n", topics.input(),
+                InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)).id(), cfg.getString(Settings.PROCESSING_GUARANTEE));
+        out.flush();
+        ProcessorRuntime runtime = ProcessorRuntime.start(cfg, bootstrap, new ModelRef(scorer), meters);
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            runtime.close();
+        }, "run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long lastIn = 0;
+        long lastAt = System.nanoTime();
+        while (!stop.await(10, TimeUnit.SECONDS)) {
+            if (!runtime.healthy()) {
+                out.println("processor stopped in state " + runtime.state());
+                out.flush();
+                return ExitCodes.RUNTIME_FAILURE;
+            }
+            long in = meters.recordsIn();
+            long now = System.nanoTime();
+            out.printf(Locale.ROOT, "%s | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", runtime.state(),
+                    (in - lastIn) / ((now - lastAt) / 1e9), in, meters.scoredCount(), meters.deadLetteredCount(), meters.anomalyCount());
+            out.flush();
+            lastIn = in;
+            lastAt = now;
+        }
+        return ExitCodes.OK;
+    }
+
+    static ModelBundle loadBundle(Path path) {
+        try {
+            return BundleCodec.read(path);
+        } catch (BundleException e) {
+            throw new UsageError("model bundle " + path + " refused: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new UsageError("cannot read model bundle " + path + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.latentstream.codec;
+
+/**
+ * A parsed input record, reused per stream task to avoid allocation on the hot path.
+ * {@link #features} holds {@link #dim} values; {@link #context} is null when absent.
+ */
+public final class ParsedRecord {
+    public final float[] features;
+    public int dim;
+    public String context;
+    /** Event time from the value ("ts" in JSON), or -1 when absent. */
+    public long timestamp;
+
+    public ParsedRecord(int capacity) {
+        features = new float[capacity];
+    }
+
+    void reset() {
+        dim = 0;
+        context = null;
+        timestamp = -1;
+    }
+}

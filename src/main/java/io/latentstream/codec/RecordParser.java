@@ -1,0 +1,259 @@
+package io.latentstream.codec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses input values into a reusable {@link ParsedRecord}, checking bounds before parsing: size,
+ * emptiness, alignment (f32), dimension, finiteness, context presence. Every failure is a
+ * {@link BadRecordException} with a stable {@link DeadLetterReason}; nothing else is thrown for any
+ * byte input. One instance per stream task (not thread-safe).
+ */
+public final class RecordParser {
+    /** Longest context value accepted (entity ids are short). */
+    public static final int MAX_CONTEXT_CHARS = 256;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // NaN -> NON_FINITE, not BAD_JSON
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxNumberLength(64)
+                    .maxStringLength(1 << 16).build())
+            .build();
+
+    private final InputFormat format;
+    private final int dim;
+    private final int maxBytes;
+    private final boolean contextRequired;
+    private final ParsedRecord out;
+
+    /**
+     * @param format          value format
+     * @param dim             number of features the model expects
+     * @param maxBytes        largest value accepted
+     * @param contextRequired the model is conditional: a context (value field, or else the key) is needed
+     */
+    public RecordParser(InputFormat format, int dim, int maxBytes, boolean contextRequired) {
+        this.format = format;
+        this.dim = dim;
+        this.maxBytes = maxBytes;
+        this.contextRequired = contextRequired;
+        this.out = new ParsedRecord(dim);
+    }
+
+    /** Parses one record; the result is valid until the next call. */
+    public ParsedRecord parse(byte[] key, byte[] value) throws BadRecordException {
+        out.reset();
+        if (value == null || value.length == 0) {
+            throw new BadRecordException(DeadLetterReason.EMPTY, "the record value is empty");
+        }
+        if (value.length > maxBytes) {
+            throw new BadRecordException(DeadLetterReason.OVERSIZE, "value of " + value.length
+                    + " bytes exceeds input.max.record.bytes=" + maxBytes);
+        }
+        switch (format) {
+            case F32 -> parseF32(value);
+            case CSV -> parseCsv(value);
+            case JSON -> parseJson(value);
+            default -> throw new IllegalStateException(format.toString());
+        }
+        if (out.context == null && key != null && key.length > 0) {
+            out.context = new String(key, StandardCharsets.UTF_8); // the record key is the entity id
+        }
+        if (contextRequired) {
+            if (out.context == null || out.context.isBlank()) {
+                throw new BadRecordException(DeadLetterReason.BAD_CONTEXT,
+                        "the model is conditional but the record has no context (no context field and no key)");
+            }
+            if (out.context.length() > MAX_CONTEXT_CHARS) {
+                throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "context longer than " + MAX_CONTEXT_CHARS + " characters");
+            }
+        }
+        return out;
+    }
+
+    private void parseF32(byte[] value) throws BadRecordException {
+        if (value.length % 4 != 0) {
+            throw new BadRecordException(DeadLetterReason.F32_ALIGN, "f32 value of " + value.length
+                    + " bytes is not a whole number of float32 values");
+        }
+        int n = value.length / 4;
+        if (n != dim) {
+            throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + n + " features, the model expects " + dim);
+        }
+        ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            float f = buf.getFloat(i * 4);
+            if (!Float.isFinite(f)) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + i + " is " + f);
+            }
+            out.features[i] = f;
+        }
+        out.dim = n;
+    }
+
+    private void parseCsv(byte[] value) throws BadRecordException {
+        String line = new String(value, StandardCharsets.UTF_8).strip();
+        int pos = 0;
+        int len = line.length();
+        if (len > 0 && line.charAt(0) == '"') {
+            StringBuilder ctx = new StringBuilder();
+            int i = 1;
+            boolean closed = false;
+            while (i < len) {
+                char c = line.charAt(i);
+                if (c == '"') {
+                    if (i + 1 < len && line.charAt(i + 1) == '"') {
+                        ctx.append('"');
+                        i += 2;
+                        continue;
+                    }
+                    closed = true;
+                    i++;
+                    break;
+                }
+                ctx.append(c);
+                i++;
+            }
+            if (!closed || i >= len || line.charAt(i) != ',') {
+                throw new BadRecordException(DeadLetterReason.BAD_CSV, "unterminated quoted context or no comma after it");
+            }
+            out.context = ctx.toString();
+            pos = i + 1;
+        }
+        int n = 0;
+        while (pos <= len) {
+            int comma = line.indexOf(',', pos);
+            int end = comma < 0 ? len : comma;
+            if (n >= dim) {
+                throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
+            }
+            String cell = line.substring(pos, end).trim();
+            float f;
+            try {
+                f = Float.parseFloat(cell);
+            } catch (NumberFormatException e) {
+                throw new BadRecordException(DeadLetterReason.BAD_CSV, "field " + (n + 1) + " '" + abbreviate(cell) + "' is not a number");
+            }
+            if (!Float.isFinite(f)) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + cell);
+            }
+            out.features[n++] = f;
+            if (comma < 0) {
+                break;
+            }
+            pos = comma + 1;
+        }
+        if (n != dim) {
+            throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + n + " features, the model expects " + dim);
+        }
+        out.dim = n;
+    }
+
+    private void parseJson(byte[] value) throws BadRecordException {
+        try (JsonParser p = JSON.createParser(value)) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_ARRAY) {
+                readArray(p);
+            } else if (t == JsonToken.START_OBJECT) {
+                boolean sawFeatures = false;
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken v = p.nextToken();
+                    switch (name) {
+                        case "features" -> {
+                            if (v != JsonToken.START_ARRAY) {
+                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"features\" must be an array of numbers");
+                            }
+                            readArray(p);
+                            sawFeatures = true;
+                        }
+                        case "context" -> {
+                            if (v == JsonToken.VALUE_STRING) {
+                                out.context = p.getText();
+                            } else if (v == JsonToken.VALUE_NUMBER_INT) {
+                                out.context = p.getText();
+                            } else if (v != JsonToken.VALUE_NULL) {
+                                throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "\"context\" must be a string");
+                            }
+                        }
+                        case "ts" -> {
+                            if (v == JsonToken.VALUE_NUMBER_INT) {
+                                out.timestamp = p.getLongValue();
+                            } else if (v != JsonToken.VALUE_NULL) {
+                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"ts\" must be epoch milliseconds");
+                            }
+                        }
+                        default -> p.skipChildren(); // other fields are allowed and ignored
+                    }
+                }
+                if (t != JsonToken.END_OBJECT) {
+                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
+                }
+                if (!sawFeatures) {
+                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "object has no \"features\" array");
+                }
+            } else {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "expected an array of numbers or an object with \"features\"");
+            }
+            if (p.nextToken() != null) {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "trailing content after the JSON value");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private void readArray(JsonParser p) throws IOException, BadRecordException {
+        int n = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "unterminated array");
+            }
+            if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                if (n >= dim) {
+                    throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
+                }
+                float f = p.getFloatValue();
+                if (!Float.isFinite(f)) {
+                    throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
+                }
+                out.features[n++] = f;
+            } else if (t == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText())) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText());
+            } else if (t == JsonToken.VALUE_NULL) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is null");
+            } else {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature " + n + " is not a number");
+            }
+        }
+        if (n != dim) {
+            throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + n + " features, the model expects " + dim);
+        }
+        out.dim = n;
+    }
+
+    private static boolean isNonFiniteWord(String s) {
+        String t = s.trim();
+        return t.equalsIgnoreCase("nan") || t.equalsIgnoreCase("infinity") || t.equalsIgnoreCase("-infinity")
+                || t.equalsIgnoreCase("inf") || t.equalsIgnoreCase("-inf");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int i = s.indexOf('\n');
+        return abbreviate(i < 0 ? s : s.substring(0, i));
+    }
+}

@@ -1,0 +1,98 @@
+package io.latentstream.ops;
+
+import io.latentstream.codec.DeadLetterReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one vocabulary of latentstream's own meters (prefix {@code latentstream_}). Every meter name
+ * and tag is declared here; components get an instance and never invent names.
+ */
+public final class Meters {
+    public static final String PREFIX = "latentstream.";
+
+    private final MeterRegistry registry;
+    private final Counter recordsIn;
+    private final Counter scored;
+    private final Counter anomalies;
+    private final Counter sampled;
+    private final Map<DeadLetterReason, Counter> deadLettered = new EnumMap<>(DeadLetterReason.class);
+    private final DistributionSummary scores;
+    private final Timer scoringLatency;
+    private final AtomicLong activeModelVersion = new AtomicLong(0);
+
+    public Meters(MeterRegistry registry) {
+        this.registry = registry;
+        recordsIn = Counter.builder(PREFIX + "records.in").description("Input records read").register(registry);
+        scored = Counter.builder(PREFIX + "records.scored").description("Records scored").register(registry);
+        anomalies = Counter.builder(PREFIX + "anomalies").description("Records flagged anomalous").register(registry);
+        sampled = Counter.builder(PREFIX + "samples").description("Records copied to the samples topic").register(registry);
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            deadLettered.put(r, Counter.builder(PREFIX + "records.dead.lettered").tag("reason", r.name())
+                    .description("Records sent to the dead-letter topic, by reason").register(registry));
+        }
+        scores = DistributionSummary.builder(PREFIX + "score").description("Anomaly scores")
+                .serviceLevelObjectives(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128).register(registry);
+        scoringLatency = Timer.builder(PREFIX + "scoring.latency").description("Time to parse and score one record")
+                .serviceLevelObjectives(java.time.Duration.ofNanos(2_000), java.time.Duration.ofNanos(10_000),
+                        java.time.Duration.ofNanos(50_000), java.time.Duration.ofNanos(250_000), java.time.Duration.ofMillis(1))
+                .register(registry);
+        registry.gauge(PREFIX + "model.active.version", activeModelVersion);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void recordIn() {
+        recordsIn.increment();
+    }
+
+    public void scored(double score, boolean anomaly, long nanos) {
+        scored.increment();
+        scores.record(score);
+        scoringLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (anomaly) {
+            anomalies.increment();
+        }
+    }
+
+    public void sampled() {
+        sampled.increment();
+    }
+
+    public void deadLettered(DeadLetterReason reason) {
+        deadLettered.get(reason).increment();
+    }
+
+    public void activeModel(long version) {
+        activeModelVersion.set(version);
+    }
+
+    /** Totals for progress lines and tests. */
+    public long recordsIn() {
+        return (long) recordsIn.count();
+    }
+
+    public long scoredCount() {
+        return (long) scored.count();
+    }
+
+    public long anomalyCount() {
+        return (long) anomalies.count();
+    }
+
+    public long deadLetteredCount() {
+        return (long) deadLettered.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    public long deadLetteredCount(DeadLetterReason r) {
+        return (long) deadLettered.get(r).count();
+    }
+}

@@ -1,0 +1,19 @@
+package io.latentstream.topology;
+
+/** Header names on dead letters (values are UTF-8 strings). */
+public final class DeadLetterHeaders {
+    private DeadLetterHeaders() {
+    }
+
+    /** Stable reason code, see {@link io.latentstream.codec.DeadLetterReason}. */
+    public static final String REASON = "ls.reason";
+    public static final String EXCEPTION_CLASS = "ls.exception.class";
+    public static final String EXCEPTION_MESSAGE = "ls.exception.message";
+    public static final String SOURCE_TOPIC = "ls.source.topic";
+    public static final String SOURCE_PARTITION = "ls.source.partition";
+    public static final String SOURCE_OFFSET = "ls.source.offset";
+    /** On latent frames, scores and samples: the model version (also inside frames and score JSON). */
+    public static final String MODEL_VERSION = "ls.model.version";
+    /** On samples: the input format of the (original) value. */
+    public static final String FORMAT = "ls.format";
+}

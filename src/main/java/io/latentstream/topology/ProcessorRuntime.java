@@ -1,0 +1,90 @@
+package io.latentstream.topology;
+
+import io.latentstream.config.AppConfig;
+import io.latentstream.ops.Meters;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running processor: the topology in a {@link KafkaStreams} instance, with topics checked before
+ * start and a dead stream thread replaced instead of killing the instance.
+ */
+public final class ProcessorRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuntime.class);
+
+    private final KafkaStreams streams;
+    private final Meters meters;
+
+    private ProcessorRuntime(KafkaStreams streams, Meters meters) {
+        this.streams = streams;
+        this.meters = meters;
+    }
+
+    /** Checks the topics, builds and starts the processor. */
+    public static ProcessorRuntime start(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) throws Exception {
+        Topics t = Topics.from(cfg);
+        checkTopics(cfg, bootstrap, t);
+        Properties props = StreamsSettings.from(cfg, bootstrap);
+        KafkaStreams streams = new KafkaStreams(TopologyFactory.build(cfg, model, meters), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> LOG.info("processor state {} -> {}", before, now));
+        streams.start();
+        return new ProcessorRuntime(streams, meters);
+    }
+
+    private static void checkTopics(AppConfig cfg, String bootstrap, Topics t) throws Exception {
+        Map<String, Object> props = new java.util.HashMap<>(cfg.kafkaOverrides());
+        props.put("bootstrap.servers", bootstrap);
+        props.putIfAbsent("default.api.timeout.ms", 30_000);
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> missing = new ArrayList<>();
+            for (String name : List.of(t.input(), t.latents(), t.scores(), t.anomalies(), t.samples(), t.dlq())) {
+                if (!existing.contains(name)) {
+                    missing.add(name);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("topics missing: " + missing
+                        + " (create them with `latentstream topics apply`, or set input.topic)");
+            }
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public Meters meters() {
+        return meters;
+    }
+
+    /** Alive: not failed and not shut down. */
+    public boolean healthy() {
+        KafkaStreams.State s = streams.state();
+        return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR && s != KafkaStreams.State.NOT_RUNNING;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,131 @@
+package io.latentstream.topology;
+
+import io.latentstream.codec.BadRecordException;
+import io.latentstream.codec.InputFormat;
+import io.latentstream.codec.LatentFrame;
+import io.latentstream.codec.ParsedRecord;
+import io.latentstream.codec.RecordParser;
+import io.latentstream.codec.ScoreRecordWriter;
+import io.latentstream.model.FastScorer;
+import io.latentstream.ops.Meters;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses, scores and routes one input record: a bad record goes to the dead-letter sink with its
+ * original bytes and reason headers; a good one yields a latent frame and a score record, plus an
+ * anomaly record when flagged and a sample when scored normal and sampled. One instance per task.
+ */
+final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    private final ModelRef model;
+    private final Meters meters;
+    private final InputFormat format;
+    private final int maxBytes;
+    private final LatentFrame.Encoding encoding;
+    private final double sampleFraction;
+    private final int topFeatures;
+    private ProcessorContext<byte[], byte[]> ctx;
+
+    // Per-model working state, rebuilt when the model changes.
+    private FastScorer scorer;
+    private FastScorer.Scratch scratch;
+    private RecordParser parser;
+    private ScoreRecordWriter writer;
+    private byte[] versionHeader;
+
+    ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
+                     double sampleFraction, int topFeatures) {
+        this.model = model;
+        this.meters = meters;
+        this.format = format;
+        this.maxBytes = maxBytes;
+        this.encoding = encoding;
+        this.sampleFraction = sampleFraction;
+        this.topFeatures = topFeatures;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        long t0 = System.nanoTime();
+        meters.recordIn();
+        FastScorer s = model.current();
+        if (s == null) {
+            // run() does not start the streams before a model is loaded; reaching this is a bug.
+            throw new IllegalStateException("no model loaded");
+        }
+        if (s != scorer) {
+            switchTo(s);
+        }
+        RecordMetadata md = ctx.recordMetadata().orElse(null);
+        String topic = md == null ? "" : md.topic();
+        int partition = md == null ? -1 : md.partition();
+        long offset = md == null ? -1 : md.offset();
+        ParsedRecord r;
+        try {
+            r = parser.parse(record.key(), record.value());
+        } catch (BadRecordException e) {
+            deadLetter(record, e, topic, partition, offset);
+            return;
+        }
+        int slot = scorer.contextSlot(r.context);
+        double score = scorer.score(r.features, slot, scratch);
+        boolean anomaly = scorer.isAnomaly(score);
+        long ts = r.timestamp >= 0 ? r.timestamp : record.timestamp();
+        Headers h = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader);
+        byte[] frame = LatentFrame.encode(scorer.version(), scratch.latent, scorer.latentDim(), encoding);
+        ctx.forward(new Record<>(record.key(), frame, record.timestamp(), h), TopologyFactory.LATENTS_SINK);
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
+                scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions);
+        ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
+        if (anomaly) {
+            ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
+        } else if (sampleFraction > 0 && sampled(topic, partition, offset)) {
+            Headers sh = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader)
+                    .add(DeadLetterHeaders.FORMAT, format.id().getBytes(StandardCharsets.UTF_8));
+            ctx.forward(new Record<>(record.key(), record.value(), record.timestamp(), sh), TopologyFactory.SAMPLES_SINK);
+            meters.sampled();
+        }
+        meters.scored(score, anomaly, System.nanoTime() - t0);
+    }
+
+    private void switchTo(FastScorer s) {
+        scorer = s;
+        scratch = s.newScratch();
+        parser = new RecordParser(format, s.inputDim(), maxBytes, s.conditional());
+        writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
+        versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, BadRecordException e, String topic, int partition, long offset) {
+        Headers h = new RecordHeaders(record.headers().toArray());
+        h.add(DeadLetterHeaders.REASON, e.reason().name().getBytes(StandardCharsets.UTF_8));
+        h.add(DeadLetterHeaders.EXCEPTION_CLASS, e.getClass().getName().getBytes(StandardCharsets.UTF_8));
+        h.add(DeadLetterHeaders.EXCEPTION_MESSAGE, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
+        h.add(DeadLetterHeaders.SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
+        h.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        h.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+        ctx.forward(new Record<>(record.key(), record.value(), record.timestamp(), h), TopologyFactory.DLQ_SINK);
+        meters.deadLettered(e.reason());
+    }
+
+    /** Deterministic in (topic, partition, offset): a replay after a crash samples the same records. */
+    private boolean sampled(String topic, int partition, long offset) {
+        long x = offset * 0x9E3779B97F4A7C15L + partition * 0xC2B2AE3D27D4EB4FL + topic.hashCode();
+        x ^= x >>> 33;
+        x *= 0xFF51AFD7ED558CCDL;
+        x ^= x >>> 33;
+        return (x >>> 11) * 0x1.0p-53 < sampleFraction;
+    }
+}

@@ -1,0 +1,33 @@
+package io.latentstream.topology;
+
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+import java.util.Properties;
+
+/** Kafka Streams properties of the processor, from our settings plus kafka.* pass-through. */
+public final class StreamsSettings {
+    private StreamsSettings() {
+    }
+
+    public static Properties from(AppConfig cfg, String bootstrap) {
+        Topics t = Topics.from(cfg);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.getString(Settings.APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.getString(Settings.PROCESSING_GUARANTEE));
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // Safety net for the unexpected (bad input is routed by the topology itself): Kafka Streams'
+        // own dead-letter queue (KIP-1034) with the log-and-continue handlers.
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, t.dlq());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class.getName());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+        p.putAll(cfg.kafkaOverrides());
+        return p;
+    }
+}

@@ -1,0 +1,276 @@
+package io.latentstream.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentstream.codec.DeadLetterReason;
+import io.latentstream.codec.LatentFrame;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.ConfigLoader;
+import io.latentstream.model.FastScorer;
+import io.latentstream.ops.Meters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The production topology under TopologyTestDriver. */
+class ScoringTopologyTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    TopologyTestDriver driver;
+    Meters meters;
+
+    static AppConfig config(Map<String, String> extra) {
+        Map<String, String> m = new HashMap<>(Map.of("samples.fraction", "0.5"));
+        m.putAll(extra);
+        return ConfigLoader.load(null, Map.of(), m);
+    }
+
+    TestInputTopic<byte[], byte[]> start(AppConfig cfg) {
+        meters = new Meters(new SimpleMeterRegistry());
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+        driver = new TopologyTestDriver(TopologyFactory.build(cfg, new ModelRef(TestModels.goldenScorer()), meters), p);
+        return driver.createInputTopic(Topics.from(cfg).input(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    TestOutputTopic<byte[], byte[]> out(AppConfig cfg, String role) {
+        Topics t = Topics.from(cfg);
+        String name = switch (role) {
+            case "latents" -> t.latents();
+            case "scores" -> t.scores();
+            case "anomalies" -> t.anomalies();
+            case "samples" -> t.samples();
+            default -> t.dlq();
+        };
+        return driver.createOutputTopic(name, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+            driver = null;
+        }
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] f32(float... v) {
+        ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            buf.putFloat(f);
+        }
+        return buf.array();
+    }
+
+    @Test
+    void jsonArrayAndObjectAreScored() throws Exception {
+        AppConfig cfg = config(Map.of());
+        var in = start(cfg);
+        in.pipeInput(b("a"), b("[10,10,10,10,10]"));
+        in.pipeInput(null, b("{\"features\":[12,8,11,9,10.5],\"context\":\"b\",\"ts\":1767225600000,\"extra\":{\"x\":1}}"));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(2, scores.size());
+        JsonNode first = JSON.readTree(scores.get(0).value());
+        assertEquals("a", first.get("context").asText());
+        JsonNode second = JSON.readTree(scores.get(1).value());
+        assertEquals(1767225600000L, second.get("ts").asLong());
+        assertEquals("b", second.get("context").asText());
+        assertEquals(2, out(cfg, "latents").readRecordsToList().size());
+        assertTrue(out(cfg, "dlq").isEmpty());
+    }
+
+    @Test
+    void csvWithQuotedContextAndF32WithKeyAreScored() {
+        AppConfig csv = config(Map.of("input.format", "csv"));
+        var in = start(csv);
+        in.pipeInput(null, b("\"a\",10,10,10,10,10"));
+        in.pipeInput(b("b"), b("12,8,11,9,10.5"));
+        assertEquals(2, out(csv, "scores").readRecordsToList().size());
+        close();
+        AppConfig f32 = config(Map.of("input.format", "f32"));
+        var in2 = start(f32);
+        in2.pipeInput(b("a"), f32(10, 10, 10, 10, 10));
+        assertEquals(1, out(f32, "scores").readRecordsToList().size());
+    }
+
+    record Bad(DeadLetterReason reason, String format, byte[] key, byte[] value) {
+    }
+
+    static List<Bad> badRecords() {
+        return List.of(
+                new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), b("{\"features\":[1,2,")),
+                new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), b("\"just a string\"")),
+                new Bad(DeadLetterReason.BAD_CSV, "csv", b("a"), b("1,2,x,4,5")),
+                new Bad(DeadLetterReason.F32_ALIGN, "f32", b("a"), new byte[] {1, 2, 3, 4, 5, 6, 7}),
+                new Bad(DeadLetterReason.DIM_MISMATCH, "json", b("a"), b("[1,2,3]")),
+                new Bad(DeadLetterReason.DIM_MISMATCH, "f32", b("a"), f32(1, 2, 3)),
+                new Bad(DeadLetterReason.NON_FINITE, "json", b("a"), b("[1,NaN,3,4,5]")),
+                new Bad(DeadLetterReason.NON_FINITE, "f32", b("a"), f32(1, Float.POSITIVE_INFINITY, 3, 4, 5)),
+                new Bad(DeadLetterReason.NON_FINITE, "csv", b("a"), b("1,2,Infinity,4,5")),
+                new Bad(DeadLetterReason.OVERSIZE, "json", b("a"), b("[1,2,3,4,5" + " ".repeat(100) + "]")),
+                new Bad(DeadLetterReason.EMPTY, "json", b("a"), new byte[0]),
+                new Bad(DeadLetterReason.EMPTY, "json", b("a"), null),
+                new Bad(DeadLetterReason.BAD_CONTEXT, "json", null, b("[1,2,3,4,5]")));
+    }
+
+    @Test
+    void everyDeadLetterReasonKeepsOriginalBytesAndHeaders() {
+        for (Bad bad : badRecords()) {
+            AppConfig cfg = config(Map.of("input.format", bad.format(), "input.max.record.bytes", "64"));
+            var in = start(cfg);
+            TestRecord<byte[], byte[]> rec = new TestRecord<>(bad.key(), bad.value());
+            rec.headers().add("trace-id", b("t-1"));
+            in.pipeInput(rec);
+            List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+            assertEquals(1, dlq.size(), bad.toString());
+            TestRecord<byte[], byte[]> d = dlq.get(0);
+            assertArrayEquals(bad.key(), d.key(), "key untouched: " + bad.reason());
+            assertArrayEquals(bad.value(), d.value(), "value untouched: " + bad.reason());
+            assertEquals(bad.reason().name(), header(d, DeadLetterHeaders.REASON), bad.toString());
+            assertEquals("io.latentstream.codec.BadRecordException", header(d, DeadLetterHeaders.EXCEPTION_CLASS));
+            assertTrue(!header(d, DeadLetterHeaders.EXCEPTION_MESSAGE).isBlank());
+            assertEquals(Topics.from(cfg).input(), header(d, DeadLetterHeaders.SOURCE_TOPIC));
+            assertEquals("0", header(d, DeadLetterHeaders.SOURCE_OFFSET));
+            assertEquals("t-1", header(d, "trace-id"), "original headers are kept");
+            assertTrue(out(cfg, "scores").isEmpty() && out(cfg, "latents").isEmpty());
+            assertEquals(1, meters.deadLetteredCount(bad.reason()));
+            close();
+        }
+    }
+
+    static String header(TestRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyInputIsScoredOrDeadLetteredExactlyOnce() throws Exception {
+        AppConfig cfg = config(Map.of("input.max.record.bytes", "64"));
+        var in = start(cfg);
+        java.util.Random rnd = new java.util.Random(1);
+        List<Bad> bads = badRecords().stream().filter(x -> x.format().equals("json")).toList();
+        int n = 500;
+        int expectedBad = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % 7 == 0) {
+                Bad bad = bads.get(i % bads.size());
+                in.pipeInput(bad.key(), bad.value());
+                expectedBad++;
+            } else {
+                in.pipeInput(b("abc".substring(i % 3, i % 3 + 1)), b(String.format(java.util.Locale.ROOT, "[%f,%f,%f,%f,%f]",
+                        10 + rnd.nextGaussian(), 10 + rnd.nextGaussian(), 10 + rnd.nextGaussian(), 10 + rnd.nextGaussian(), 10 + rnd.nextGaussian())));
+            }
+        }
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+        List<TestRecord<byte[], byte[]>> latents = out(cfg, "latents").readRecordsToList();
+        assertEquals(n, scores.size() + dlq.size());
+        assertEquals(expectedBad, dlq.size());
+        assertEquals(scores.size(), latents.size());
+        java.util.Set<Long> offsets = new java.util.HashSet<>();
+        for (var s : scores) {
+            assertTrue(offsets.add(JSON.readTree(s.value()).get("source").get("offset").asLong()));
+        }
+        for (var d : dlq) {
+            assertTrue(offsets.add(Long.parseLong(header(d, DeadLetterHeaders.SOURCE_OFFSET))));
+        }
+        assertEquals(n, offsets.size(), "each input offset exactly once");
+        int anomalies = out(cfg, "anomalies").readRecordsToList().size();
+        int samples = out(cfg, "samples").readRecordsToList().size();
+        assertEquals(meters.anomalyCount(), anomalies);
+        assertTrue(samples > 0 && samples <= scores.size() - anomalies);
+    }
+
+    @Test
+    void scoreRecordSchema() throws Exception {
+        AppConfig cfg = config(Map.of("score.top.features", "2"));
+        var in = start(cfg);
+        in.pipeInput(new TestRecord<>(b("a"), b("[0,20,-5,15,3]"), java.time.Instant.ofEpochMilli(1000)));
+        JsonNode s = JSON.readTree(out(cfg, "scores").readValue());
+        for (String f : List.of("score", "threshold", "anomaly", "model_version", "ts", "source", "key", "context", "top_features")) {
+            assertTrue(s.has(f), "missing " + f + " in " + s);
+        }
+        assertTrue(s.get("score").isNumber() && s.get("anomaly").isBoolean());
+        assertEquals(TestModels.golden().version(), s.get("model_version").asLong());
+        assertEquals(1000, s.get("ts").asLong());
+        JsonNode top = s.get("top_features");
+        assertEquals(2, top.size());
+        assertTrue(top.get(0).get("contribution").asDouble() >= top.get(1).get("contribution").asDouble());
+        for (JsonNode f : top) {
+            assertTrue(f.has("name") && f.has("observed") && f.has("expected"));
+        }
+        assertTrue(s.get("anomaly").asBoolean(), "this wild record should be flagged");
+        assertEquals(1, out(cfg, "anomalies").readRecordsToList().size());
+    }
+
+    @Test
+    void framesCarryTheLatentAndModelVersion() throws Exception {
+        for (String enc : List.of("f32", "f16", "i8")) {
+            AppConfig cfg = config(Map.of("latent.encoding", enc));
+            var in = start(cfg);
+            in.pipeInput(b("a"), b("[12,8,11,9,10.5]"));
+            byte[] frame = out(cfg, "latents").readValue();
+            LatentFrame.Decoded d = LatentFrame.decode(frame, 0);
+            FastScorer s = TestModels.goldenScorer();
+            FastScorer.Scratch scratch = s.newScratch();
+            s.score(new float[] {12, 8, 11, 9, 10.5f}, s.contextSlot("a"), scratch);
+            assertEquals(s.version(), d.modelVersion());
+            float max = 0;
+            for (float v : scratch.latent) {
+                max = Math.max(max, Math.abs(v));
+            }
+            for (int i = 0; i < scratch.latent.length; i++) {
+                double tol = enc.equals("f32") ? 0 : enc.equals("f16") ? Math.abs(scratch.latent[i]) / 2048 + 1e-7 : max / 254 + 1e-7;
+                assertEquals(scratch.latent[i], d.values()[i], tol, enc);
+            }
+            close();
+        }
+    }
+
+    /** The topology description is checked in; regenerate with -Dtopology.write=true when it changes on purpose. */
+    @Test
+    void checkedInTopologyDescriptionMatches() throws Exception {
+        String described = TopologyFactory.build(config(Map.of()), new ModelRef(), new Meters(new SimpleMeterRegistry()))
+                .describe().toString().strip() + "\n";
+        Path file = Path.of("topology/topology.txt");
+        if (Boolean.getBoolean("topology.write")) {
+            Files.writeString(file, described);
+        }
+        assertEquals(Files.readString(file), described,
+                "topology/topology.txt is out of date: run mvn test -Dtest=ScoringTopologyTest -Dtopology.write=true");
+    }
+
+    static List<Float> floats(float[] a) {
+        List<Float> l = new ArrayList<>();
+        for (float f : a) {
+            l.add(f);
+        }
+        return l;
+    }
+}

@@ -26,5 +26,5 @@ for p in A B; do
   run breast_cancer breast_cancer.csv $p
   run digits digits.csv $p
   run "olive (CVAE)" olive.csv $p --context-column context
-  run "olive (context-blind VAE)" olive.csv $p
+  run "olive (context-blind VAE)" olive.csv $p --ignore-column context
 done

@@ -50,6 +50,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--label-column", defaultValue = "label", description = "Label column. Default: ${DEFAULT-VALUE}.")
     String labelColumn;
 
+    @Option(names = "--ignore-column", paramLabel = "C", description = "A column that is not a feature (repeatable).")
+    java.util.Set<String> ignored = new java.util.HashSet<>();
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -62,7 +65,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new UsageError("give either --model MODEL.lsb or --train-and-evaluate");
         }
         PrintWriter out = spec.commandLine().getOut();
-        LabelledCsv data = TrainCommand.read(input, contextColumn, labelColumn);
+        LabelledCsv data = TrainCommand.read(input, contextColumn, labelColumn, ignored);
         if (!data.labelled()) {
             throw new UsageError(input + " has no '" + labelColumn + "' column: evaluation needs labels");
         }

@@ -46,6 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Label column (0 normal, 1 anomaly), never a feature. Default: ${DEFAULT-VALUE}.")
     String labelColumn;
 
+    @Option(names = "--ignore-column", paramLabel = "C", description = "A column that is not a feature (repeatable), "
+            + "e.g. a context the model should not see.")
+    java.util.Set<String> ignored = new java.util.HashSet<>();
+
     @Option(names = "--exclude-labelled-anomalies", description = "Train only on rows labelled 0.")
     boolean excludeAnomalies;
 
@@ -71,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--model-version must be >= 1");
         }
         PrintWriter w = spec.commandLine().getOut();
-        LabelledCsv data = read(input, contextColumn, labelColumn);
+        LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;
         if (protocol != null) {
             rows = data.subset(Evaluation.split(data, protocol, Evaluate.SPLIT_SEED).train());
@@ -94,9 +98,9 @@ public final class TrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static LabelledCsv read(Path input, String contextColumn, String labelColumn) {
+    static LabelledCsv read(Path input, String contextColumn, String labelColumn, java.util.Set<String> ignored) {
         try {
-            return LabelledCsv.read(input, contextColumn, labelColumn);
+            return LabelledCsv.read(input, contextColumn, labelColumn, ignored);
         } catch (IOException e) {
             throw new UsageError(e.getMessage());
         }

@@ -36,6 +36,11 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
     }
 
     public static LabelledCsv read(Path file, String contextColumn, String labelColumn) throws IOException {
+        return read(file, contextColumn, labelColumn, java.util.Set.of());
+    }
+
+    /** @param ignored columns that are neither features nor context (e.g. a context a model should not see) */
+    public static LabelledCsv read(Path file, String contextColumn, String labelColumn, java.util.Set<String> ignored) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new CsvException(file + ": file not found");
         }
@@ -55,7 +60,7 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                     ctxIdx = i;
                 } else if (h.equals(labelColumn)) {
                     labelIdx = i;
-                } else if (h.equals("ts")) {
+                } else if (h.equals("ts") || ignored.contains(h)) {
                     continue; // event time: not a feature
                 } else {
                     featureIdx.add(i);

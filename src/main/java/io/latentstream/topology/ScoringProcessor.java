@@ -82,7 +82,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         double score = scorer.score(r.features, slot, scratch);
         boolean anomaly = scorer.isAnomaly(score);
         long ts = r.timestamp >= 0 ? r.timestamp : record.timestamp();
-        Headers h = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader);
+        // Source position on every output, so any consumer (and the exactly-once audit) can trace it back.
+        Headers h = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader)
+                .add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8))
+                .add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
         byte[] frame = LatentFrame.encode(scorer.version(), scratch.latent, scorer.latentDim(), encoding);
         ctx.forward(new Record<>(record.key(), frame, record.timestamp(), h), TopologyFactory.LATENTS_SINK);
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);

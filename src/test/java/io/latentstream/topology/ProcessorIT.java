@@ -1,0 +1,221 @@
+package io.latentstream.topology;
+
+import io.latentstream.codec.DeadLetterReason;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.ConfigLoader;
+import io.latentstream.ops.EmbeddedKafka;
+import io.latentstream.ops.Meters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The processor on a real broker under exactly_once_v2: every good input offset has exactly one
+ * score and one latent frame, every bad one exactly one dead letter with the right reason, and
+ * nothing else, as seen by a read_committed consumer.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ProcessorIT {
+    static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.startTemporary();
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    record Input(int partition, long offset, DeadLetterReason bad) {
+    }
+
+    @Test
+    void json10kWithFivePercentBadOfEveryClass() throws Exception {
+        audit("json", 10_000, List.of(DeadLetterReason.BAD_JSON, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+    }
+
+    @Test
+    void csvAndF32WithTheirOwnBadClasses() throws Exception {
+        audit("csv", 2_000, List.of(DeadLetterReason.BAD_CSV, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+        audit("f32", 2_000, List.of(DeadLetterReason.F32_ALIGN, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+    }
+
+    static byte[] good(String format, Random rnd) {
+        float[] v = new float[5];
+        for (int i = 0; i < 5; i++) {
+            v[i] = (float) (10 + rnd.nextGaussian());
+        }
+        return encode(format, v);
+    }
+
+    static byte[] encode(String format, float[] v) {
+        if (format.equals("f32")) {
+            ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : v) {
+                b.putFloat(f);
+            }
+            return b.array();
+        }
+        StringBuilder sb = new StringBuilder(format.equals("json") ? "[" : "");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i > 0 ? "," : "").append(String.format(Locale.ROOT, "%.4f", v[i]));
+        }
+        return sb.append(format.equals("json") ? "]" : "").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] bad(String format, DeadLetterReason r) {
+        return switch (r) {
+            case BAD_JSON -> "{\"features\":[1,2".getBytes(StandardCharsets.UTF_8);
+            case BAD_CSV -> "1,2,x,4,5".getBytes(StandardCharsets.UTF_8);
+            case F32_ALIGN -> new byte[] {1, 2, 3, 4, 5, 6, 7};
+            case DIM_MISMATCH -> encode(format, new float[] {1, 2, 3});
+            case NON_FINITE -> format.equals("f32") ? encode(format, new float[] {1, Float.NaN, 3, 4, 5})
+                    : (format.equals("json") ? "[1,NaN,3,4,5]" : "1,NaN,3,4,5").getBytes(StandardCharsets.UTF_8);
+            case OVERSIZE -> new byte[300];
+            case EMPTY -> new byte[0];
+            case BAD_CONTEXT -> encode(format, new float[] {10, 10, 10, 10, 10}); // sent without key
+            default -> throw new IllegalArgumentException(r.toString());
+        };
+    }
+
+    void audit(String format, int n, List<DeadLetterReason> classes) throws Exception {
+        String prefix = "it-" + format;
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", prefix, "application.id", prefix + "-app",
+                "input.format", format, "input.max.record.bytes", "256", "samples.fraction", "0.1",
+                "kafka.commit.interval.ms", "100"));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), prefix, 1, false);
+        }
+        Topics t = Topics.from(cfg);
+        Map<String, Input> inputs = new HashMap<>();
+        Random rnd = new Random(1);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "linger.ms", 20, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            List<DeadLetterReason> kinds = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                DeadLetterReason r = i % 20 == 7 ? classes.get((i / 20) % classes.size()) : null;
+                byte[] key = r == DeadLetterReason.BAD_CONTEXT ? null : ("abc".charAt(i % 3) + "").getBytes(StandardCharsets.UTF_8);
+                byte[] value = r == null ? good(format, rnd) : bad(format, r);
+                sent.add(p.send(new ProducerRecord<>(t.input(), i % 6, key, value)));
+                kinds.add(r);
+            }
+            p.flush();
+            for (int i = 0; i < n; i++) {
+                RecordMetadata md = sent.get(i).get(30, TimeUnit.SECONDS);
+                inputs.put(md.partition() + "@" + md.offset(), new Input(md.partition(), md.offset(), kinds.get(i)));
+            }
+        }
+        long expectedBad = inputs.values().stream().filter(in -> in.bad() != null).count();
+        assertEquals(n / 20, expectedBad);
+
+        Meters meters = new Meters(new SimpleMeterRegistry());
+        long t0 = System.nanoTime();
+        Map<String, Integer> scores = new HashMap<>();
+        Map<String, Integer> latents = new HashMap<>();
+        Map<String, String> dlq = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        try (ProcessorRuntime rt = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()), meters);
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "isolation.level", "read_committed", "group.id", "audit-" + prefix, "auto.offset.reset", "earliest"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(t.scores(), t.latents(), t.dlq()));
+            long deadline = System.currentTimeMillis() + 180_000;
+            long quietSince = -1;
+            while (System.currentTimeMillis() < deadline) {
+                var records = c.poll(Duration.ofMillis(250));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    String pos = header(r, DeadLetterHeaders.SOURCE_PARTITION) + "@" + header(r, DeadLetterHeaders.SOURCE_OFFSET);
+                    if (r.topic().equals(t.scores())) {
+                        scores.merge(pos, 1, Integer::sum);
+                    } else if (r.topic().equals(t.latents())) {
+                        latents.merge(pos, 1, Integer::sum);
+                    } else if (dlq.put(pos, header(r, DeadLetterHeaders.REASON)) != null) {
+                        problems.add("duplicate dead letter " + pos);
+                    }
+                }
+                boolean complete = scores.size() + dlq.size() >= n && latents.size() >= scores.size();
+                if (complete && quietSince < 0) {
+                    quietSince = System.currentTimeMillis();
+                }
+                if (quietSince > 0 && System.currentTimeMillis() - quietSince > 2_000) {
+                    break; // complete, and 2 s without anything more (no late duplicates)
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long missing = 0;
+        long duplicates = 0;
+        for (Input in : inputs.values()) {
+            String pos = in.partition() + "@" + in.offset();
+            if (in.bad() == null) {
+                int s = scores.getOrDefault(pos, 0);
+                int l = latents.getOrDefault(pos, 0);
+                missing += (s == 0 ? 1 : 0) + (l == 0 ? 1 : 0);
+                duplicates += Math.max(0, s - 1) + Math.max(0, l - 1);
+                if (dlq.containsKey(pos)) {
+                    problems.add("good record dead-lettered " + pos + " " + dlq.get(pos));
+                }
+            } else {
+                String reason = dlq.get(pos);
+                if (reason == null) {
+                    missing++;
+                } else if (!reason.equals(in.bad().name())) {
+                    problems.add(pos + " dead-lettered as " + reason + ", expected " + in.bad());
+                }
+                if (scores.containsKey(pos) || latents.containsKey(pos)) {
+                    problems.add("bad record scored " + pos);
+                }
+            }
+        }
+        long extra = scores.keySet().stream().filter(k -> !inputs.containsKey(k)).count()
+                + dlq.keySet().stream().filter(k -> !inputs.containsKey(k)).count();
+        System.out.printf(Locale.ROOT, "processor IT %s: inputs %d (bad %d), scores %d, latents %d, dead letters %d, missing %d, "
+                + "duplicates %d, extra %d, %.0f records/s end to end (%.1f s incl. start)%n", format, n, expectedBad, scores.size(),
+                latents.size(), dlq.size(), missing, duplicates, extra, n / seconds, seconds);
+        assertEquals(List.of(), problems);
+        assertEquals(0, missing, "missing outputs");
+        assertEquals(0, duplicates, "duplicate outputs");
+        assertEquals(0, extra, "outputs for offsets that were never produced");
+        assertEquals(expectedBad, dlq.size());
+        assertTrue(meters.scoredCount() >= n - expectedBad);
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

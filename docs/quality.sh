@@ -5,12 +5,16 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:-$here/../shared/data}"
-ls="$here/latentstream"
-export LATENTSTREAM_SKIP_BUILD=1  # one jar for the whole table, even if sources change meanwhile
+# One frozen copy of the jar for the whole table, even if the sources are rebuilt meanwhile.
+[ -f "$here/target/latentstream.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
+frozen=$(mktemp -d)
+trap 'rm -rf "$frozen"' EXIT
+cp -r "$here/target/latentstream.jar" "$here/target/lib" "$frozen/"
+ls() { OMP_NUM_THREADS=1 java -Xmx2g -XX:+UseParallelGC -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -jar "$frozen/latentstream.jar" "$@"; }
 run() { # name file protocol extra-args...
   local name=$1 file=$2 protocol=$3; shift 3
   local t0=$(date +%s)
-  "$ls" evaluate --train-and-evaluate --json --protocol "$protocol" --input "$data/$file" "$@" 2>/dev/null \
+  ls evaluate --train-and-evaluate --json --protocol "$protocol" --input "$data/$file" "$@" 2>/dev/null \
     | python3 -c '
 import json, sys
 r = json.load(sys.stdin); m = r["model"]; p = r["pca"]

@@ -2,9 +2,20 @@ package io.latentstream.demo;
 
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
+import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.EmbeddedKafka;
+import io.latentstream.ops.Meters;
+import io.latentstream.topology.ModelRef;
+import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.TopicApplier;
 import io.latentstream.topology.TopicPlan;
+import io.latentstream.topology.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -13,7 +24,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,23 +36,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs the demo: embedded broker, topic plan, synthetic source with live progress. Stops on
- * Ctrl-C (shutdown hook) or after the given duration, and always closes the producer and the
- * broker and deletes the broker's temporary directory.
+ * Runs the demo: embedded broker, topic plan, a first model trained on the first minutes of the
+ * synthetic stream, the processor, the live source, and a live view. Stops on Ctrl-C (shutdown
+ * hook) or after the given duration, and always closes everything and deletes the broker's
+ * temporary directory.
  */
 public final class DemoRunner {
     /** Demo options from the command line. */
     public record Options(Duration duration, int rate, int entities, long seed, boolean tty) {
     }
 
-    private final AppConfig cfg;
+    private final AppConfig baseConfig;
     private final Options opts;
     private final PrintWriter out;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch finished = new CountDownLatch(1);
 
     public DemoRunner(AppConfig cfg, Options opts, PrintWriter out) {
-        this.cfg = cfg;
+        this.baseConfig = cfg;
         this.opts = opts;
         this.out = out;
     }
@@ -51,27 +67,38 @@ public final class DemoRunner {
         Thread hook = new Thread(() -> {
             stop();
             try {
-                finished.await(30, TimeUnit.SECONDS); // let run() close the broker and delete its files
+                finished.await(60, TimeUnit.SECONDS); // let run() close the processor, the broker and its files
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
-        out.println("latentstream demo: starting an embedded Kafka broker (KRaft) on 127.0.0.1 ...");
-        out.flush();
+        say("latentstream demo: starting an embedded Kafka broker (KRaft) on 127.0.0.1 ...");
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
-            out.printf("broker ready at %s in %.1f s%n", kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
+            say(String.format(Locale.ROOT, "broker ready at %s in %.1f s", kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9));
+            AppConfig cfg = baseConfig.with(Map.of(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                    Settings.APPLICATION_ID, "latentstream-demo"));
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicApplier.Report report = new TopicApplier(admin, 30_000)
                         .apply(TopicPlan.builtIn(), prefix, cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR), false);
-                out.println("topics: " + report.actions().size() + " created under prefix '" + prefix + "'");
+                say("topics: " + report.actions().size() + " created under prefix '" + prefix + "'");
             }
-            out.printf("streaming %d entities at %d records/s into %s.raw%s%n", opts.entities(), opts.rate(), prefix,
-                    opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s");
-            out.flush();
-            produce(kafka.bootstrapServers(), prefix + ".raw");
+            SensorSimulator sim = new SensorSimulator(opts.entities(), opts.seed(), 0.003, -1);
+            ModelBundle bundle = trainFirstModel(sim);
+            if (!running.get()) {
+                return 0;
+            }
+            FastScorer scorer = new FastScorer(bundle);
+            Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            meters.activeModel(bundle.version());
+            try (ProcessorRuntime processor = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(scorer), meters)) {
+                say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
+                        + opts.rate() + " records/s into " + prefix + ".raw"
+                        + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));
+                stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, scorer);
+            }
         } finally {
             finished.countDown();
             try {
@@ -80,13 +107,53 @@ public final class DemoRunner {
                 // Ctrl-C path: the hook is running and waits for the latch above
             }
         }
-        out.println("demo stopped; broker closed and its temporary files deleted");
-        out.flush();
+        say("demo stopped; processor and broker closed, temporary files deleted");
         return 0;
     }
 
-    private void produce(String bootstrap, String topic) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+    private void say(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    /** The first model: a conditional VAE (context = entity) on the first minutes of the stream. */
+    private ModelBundle trainFirstModel(SensorSimulator sim) {
+        int n = Math.min(24_000, Math.max(6_000, opts.rate() * 60));
+        double[][] x = new double[n][];
+        String[] ctx = new String[n];
+        for (int i = 0; i < n; i++) {
+            SensorSimulator.Reading r = sim.next();
+            x[i] = r.values();
+            ctx[i] = r.entity();
+        }
+        say(String.format(Locale.ROOT, "training the first model: conditional VAE on the first %,d readings (%d entities, %d sensors)",
+                n, opts.entities(), SensorSimulator.FEATURES.size()));
+        TrainOptions o = TrainOptions.defaults().withEpochs(40).withBatch(256, 3e-3).withSeed(opts.seed());
+        long start = System.nanoTime();
+        ModelBundle b = VaeTrainer.train(new TrainingData(SensorSimulator.FEATURES, x, ctx, "entity", "demo synthetic stream"), o,
+                new VaeTrainer.Identity("demo", 1, null, Map.of("source", "synthetic", "rows", "first " + n)), null,
+                (epoch, max, loss, val, improved, elapsed) -> {
+                    int filled = (int) Math.round(24.0 * epoch / max);
+                    String line = String.format(Locale.ROOT, "  epoch %2d/%d [%s%s] loss %.3f val %.3f %4.0fs", epoch, max,
+                            "#".repeat(filled), ".".repeat(24 - filled), loss, val, elapsed);
+                    if (opts.tty()) {
+                        out.print("\r" + line);
+                        out.flush();
+                    } else if (epoch % 5 == 0 || epoch == 1) {
+                        say(line);
+                    }
+                });
+        if (opts.tty()) {
+            out.println();
+        }
+        say(String.format(Locale.ROOT, "model v%d ready in %.1f s: architecture %s, threshold %.3f, validation NRMSE %.3f",
+                b.version(), (System.nanoTime() - start) / 1e9, b.architecture(), b.manifest().scoring().threshold(),
+                b.manifest().validation().get("nrmse")));
+        return b;
+    }
+
+    private void stream(String bootstrap, Topics topics, SensorSimulator sim, Meters meters, FastScorer scorer) throws InterruptedException {
+        Map<String, Object> p = new HashMap<>(baseConfig.kafkaOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "latentstream-demo-source");
@@ -94,66 +161,85 @@ public final class DemoRunner {
         // batch refused by a partition whose leadership is still settling (fresh topics) cannot be
         // overtaken by a later one (which would leave it retrying OUT_OF_ORDER_SEQUENCE forever).
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-        SensorSimulator sim = new SensorSimulator(opts.entities(), opts.seed(), 0.003,
-                opts.rate() * 90L); // the level shift comes after 90 s of data
-        AtomicLong sent = new AtomicLong();
+        Map<String, SensorSimulator.Injected> labels = DemoMonitor.newLabelMap();
+        DemoMonitor monitor = new DemoMonitor(bootstrap, topics.scores(), labels);
+        Thread monitorThread = new Thread(monitor, "demo-monitor");
+        monitorThread.setDaemon(true);
+        monitorThread.start();
+        AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        Map<SensorSimulator.Injected, Long> injected = new java.util.EnumMap<>(SensorSimulator.Injected.class);
+        Map<SensorSimulator.Injected, Long> injected = new EnumMap<>(SensorSimulator.Injected.class);
+        long malformed = 0;
         long start = System.nanoTime();
         long end = opts.duration() == null ? Long.MAX_VALUE : start + opts.duration().toNanos();
-        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
-        long lastCount = 0;
-        long lastReportAt = start;
+        long levelShiftAt = (long) opts.rate() * 90; // a level shift of one entity after 90 s of live data
+        DemoView view = new DemoView(out, opts.tty());
+        long nextView = start;
         long produced = 0;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             while (running.get() && System.nanoTime() < end) {
                 long now = System.nanoTime();
                 long due = (long) ((now - start) / 1e9 * opts.rate());
                 while (produced < due && running.get()) {
-                    SensorSimulator.Reading r = sim.next();
-                    injected.merge(r.injected(), 1L, Long::sum);
-                    producer.send(new ProducerRecord<>(topic, null, r.timestampMs(), r.entity(), r.toJson()), (md, ex) -> {
+                    String key;
+                    String value;
+                    SensorSimulator.Injected label;
+                    if (produced % 2000 == 1999) {
+                        // Now and then a malformed record, to show the dead-letter path.
+                        key = SensorSimulator.entityName((int) (produced % opts.entities()));
+                        value = produced % 4000 == 1999 ? "{\"features\":[1,2,3" : "[1,2,3]";
+                        label = null;
+                        malformed++;
+                    } else {
+                        SensorSimulator.Reading r = produced == levelShiftAt ? sim.shiftLevel() : sim.next();
+                        key = r.entity();
+                        value = r.toJson();
+                        label = r.injected();
+                        injected.merge(label, 1L, Long::sum);
+                    }
+                    SensorSimulator.Injected l = label;
+                    producer.send(new ProducerRecord<>(topics.input(), key, value), (md, ex) -> {
                         if (ex == null) {
-                            sent.incrementAndGet();
+                            acked.incrementAndGet();
+                            if (l != null) {
+                                labels.put(md.partition() + "@" + md.offset(), l);
+                            }
                         } else {
                             failed.incrementAndGet();
                         }
                     });
                     produced++;
                 }
-                if (now >= nextReport) {
-                    long c = sent.get();
-                    double rps = (c - lastCount) / ((now - lastReportAt) / 1e9);
-                    String line = String.format("  %6.0f s | %8.0f rec/s | sent %,10d | failed %,d | injected anomalies %,d",
-                            (now - start) / 1e9, rps, c, failed.get(), produced - injected.getOrDefault(SensorSimulator.Injected.NONE, 0L));
-                    if (opts.tty()) {
-                        out.print("\r" + line);
-                    } else if (((now - start) / 1_000_000_000L) % 5 == 0) {
-                        out.println(line);
-                    }
-                    out.flush();
-                    lastCount = c;
-                    lastReportAt = now;
-                    nextReport += TimeUnit.SECONDS.toNanos(1);
+                if (now >= nextView) {
+                    view.render((now - start) / 1e9, produced, acked.get(), meters, monitor, scorer);
+                    nextView += TimeUnit.SECONDS.toNanos(1);
                 }
-                sleepMillis(5);
+                Thread.sleep(5);
             }
             producer.flush();
             producer.close(Duration.ofSeconds(10));
         }
-        if (opts.tty()) {
-            out.println();
+        // Let the processor finish what was produced (bounded), then summarize.
+        long catchUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (monitor.scored.get() + meters.deadLetteredCount() < acked.get() && System.nanoTime() < catchUp) {
+            Thread.sleep(100);
         }
-        out.printf("summary: produced %,d records (%,d acknowledged, %,d failed) in %.1f s; injected %s%n",
-                produced, sent.get(), failed.get(), (System.nanoTime() - start) / 1e9, injected);
-        out.flush();
-    }
-
-    private static void sleepMillis(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        monitor.stop();
+        monitorThread.join(5000);
+        view.finish();
+        long injectedAnomalies = injected.entrySet().stream().filter(e -> e.getKey() != SensorSimulator.Injected.NONE)
+                .mapToLong(Map.Entry::getValue).sum();
+        say(String.format(Locale.ROOT, "summary: produced %,d records (%,d malformed) in %.1f s; scored %,d, dead-lettered %,d",
+                produced, malformed, (System.nanoTime() - start) / 1e9, meters.scoredCount(), meters.deadLetteredCount()));
+        List<String> kinds = new ArrayList<>();
+        injected.forEach((k, v) -> {
+            if (k != SensorSimulator.Injected.NONE) {
+                kinds.add(k.name().toLowerCase(Locale.ROOT) + " " + v);
+            }
+        });
+        say(String.format(Locale.ROOT, "injected anomalies: %,d (%s); caught %,d, missed %,d; false alarms %,d of %,d normal readings (%.2f%%)",
+                injectedAnomalies, String.join(", ", kinds), monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(),
+                monitor.falseAlarms.get() + monitor.normals.get(),
+                100.0 * monitor.falseAlarms.get() / Math.max(1, monitor.falseAlarms.get() + monitor.normals.get())));
     }
 }

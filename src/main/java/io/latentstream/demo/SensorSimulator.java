@@ -56,7 +56,7 @@ public final class SensorSimulator {
     private final double[] phase;
     private final double[][] ar; // per-entity AR(1) factor state
     private final double spikeProbability;
-    private final long levelShiftAt;
+    private long levelShiftAt;
     private final int shiftedEntity;
     private long index;
 
@@ -119,6 +119,14 @@ public final class SensorSimulator {
         return "pump-" + (e + 1);
     }
 
+    /** Starts the level shift of one entity now (a new normal) and returns the next reading. */
+    public Reading shiftLevel() {
+        if (levelShiftAt < 0 || levelShiftAt > index) {
+            levelShiftAt = index;
+        }
+        return next();
+    }
+
     /** The next reading, entities in round-robin order. */
     public Reading next() {
         long i = index++;
@@ -151,9 +159,9 @@ public final class SensorSimulator {
         scheduleEpisodes(i);
         if (e == driftEntity && i >= driftFrom && i < driftUntil) {
             double progress = (double) (i - driftFrom) / (driftUntil - driftFrom);
-            x[driftFeature] += 8.0 * progress * scale[e][driftFeature];
-            if (progress > 0.5) {
-                label = Injected.DRIFT; // labelled once it is clearly out of band
+            x[driftFeature] += 10.0 * progress * scale[e][driftFeature];
+            if (progress > 0.7) {
+                label = Injected.DRIFT; // labelled once it is clearly out of band (> 7 scale units)
             }
         }
         if (e == stuckEntity && i < stuckUntil) {

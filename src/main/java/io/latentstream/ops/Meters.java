@@ -26,6 +26,7 @@ public final class Meters {
     private final DistributionSummary scores;
     private final Timer scoringLatency;
     private final AtomicLong activeModelVersion = new AtomicLong(0);
+    private final Counter swaps;
 
     public Meters(MeterRegistry registry) {
         this.registry = registry;
@@ -44,6 +45,7 @@ public final class Meters {
                         java.time.Duration.ofNanos(50_000), java.time.Duration.ofNanos(250_000), java.time.Duration.ofMillis(1))
                 .register(registry);
         registry.gauge(PREFIX + "model.active.version", activeModelVersion);
+        swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
     }
 
     public MeterRegistry registry() {
@@ -73,6 +75,25 @@ public final class Meters {
 
     public void activeModel(long version) {
         activeModelVersion.set(version);
+    }
+
+    public void modelSwapped(long version) {
+        swaps.increment();
+        activeModelVersion.set(version);
+    }
+
+    public void modelRejected(String reason) {
+        Counter.builder(PREFIX + "models.rejected").tag("reason", reason).description("Model bundles refused, by reason")
+                .register(registry).increment();
+    }
+
+    public long modelsRejected(String reason) {
+        Counter c = registry.find(PREFIX + "models.rejected").tag("reason", reason).counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
+    public long swapCount() {
+        return (long) swaps.count();
     }
 
     /** Totals for progress lines and tests. */

@@ -41,7 +41,13 @@ public final class ProcessorRuntime implements AutoCloseable {
             LOG.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streams.setStateListener((now, before) -> LOG.info("processor state {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR) {
+                LOG.warn("processor state {} -> {}", before, now);
+            } else {
+                LOG.debug("processor state {} -> {}", before, now);
+            }
+        });
         streams.start();
         return new ProcessorRuntime(streams, meters);
     }

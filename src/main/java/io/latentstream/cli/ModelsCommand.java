@@ -1,0 +1,174 @@
+package io.latentstream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelCatalog;
+import io.latentstream.lifecycle.ModelPublisher;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.Manifest;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.topology.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code latentstream models list|publish|rollback}: model versions on the models topic. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "Model versions on the compacted models topic: list them, publish a bundle, roll back.",
+        subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Publish.class, ModelsCommand.Rollback.class})
+public final class ModelsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    static ModelPublisher publisher(AppConfig cfg, String command) {
+        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, command);
+        return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Every version on the topic with parent, creation time, training window, sample count, validation "
+                    + "metrics and status (active, superseded, rejected and why), plus retraining decisions.",
+            footer = {"", "Example:", "  latentstream models list --bootstrap-server localhost:9092"})
+    static final class ListVersions implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--name", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
+        String name;
+
+        @Override
+        public Integer call() {
+            AppConfig cfg = Cli.config(spec);
+            ModelCatalog c = publisher(cfg, "models list").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            PrintWriter out = spec.commandLine().getOut();
+            ModelCatalog.Verified active = c.desired();
+            out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "version", "parent", "created", "training window",
+                    "samples", "val loss", "NRMSE", "status");
+            for (long v : c.versions()) {
+                ModelCatalog.Verified x = c.verify(v);
+                String status;
+                if (!x.ok()) {
+                    status = "rejected: " + x.message();
+                } else if (active != null && active.version() == v) {
+                    status = "ACTIVE" + (c.activationPointer() != null && c.activationPointer() == v ? " (" + c.activationReason() + ")" : "");
+                } else if (active != null && v > active.version()) {
+                    status = "available (not active)";
+                } else {
+                    status = "superseded";
+                }
+                if (x.ok()) {
+                    Manifest m = x.bundle().manifest();
+                    out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9d %9.4f %8.4f  %s%n", "v" + v,
+                            m.parent() == null ? "-" : "v" + m.parent(), m.createdAt().length() > 24 ? m.createdAt().substring(0, 24) : m.createdAt(),
+                            abbreviate(String.valueOf(m.training().window()), 36), m.training().sampleCount(),
+                            m.validation().getOrDefault("loss", Double.NaN), m.validation().getOrDefault("nrmse", Double.NaN), status);
+                } else {
+                    out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", status);
+                }
+            }
+            if (c.versions().isEmpty()) {
+                out.println("(no versions of model '" + name + "' on " + Topics.from(cfg).models() + ")");
+            }
+            if (!c.decisions().isEmpty()) {
+                out.println();
+                out.println("retraining decisions:");
+                for (JsonNode d : c.decisions()) {
+                    out.println("  " + d);
+                }
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+
+        private static String abbreviate(String s, int n) {
+            return s.length() > n ? s.substring(0, n - 3) + "..." : s;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = {"Verify a bundle and publish it to the models topic with a transactional producer, making it the "
+                    + "active version of every running processor (they swap within seconds, no restart).",
+                "A version not newer than every version on the topic is refused unless --force. Bundles larger than the "
+                        + "topic's max.message.bytes (8 MiB in the plan) are refused, not split."},
+            footer = {"", "Example:", "  latentstream models publish --bundle model.lsb --bootstrap-server localhost:9092"})
+    static final class Publish implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--bundle", required = true, paramLabel = "MODEL.lsb", description = "Bundle file.")
+        Path bundle;
+
+        @Option(names = "--force", description = "Publish even if the version is not newer than the topic's newest.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            AppConfig cfg = Cli.config(spec);
+            ModelBundle b = RunCommand.loadBundle(bundle);
+            long size = Files.size(bundle);
+            if (size > 8L << 20) {
+                throw new UsageError(bundle + " is " + size + " bytes; the models topic takes bundles up to 8 MiB "
+                        + "(max.message.bytes in topology/topics.yaml). Use a smaller architecture.");
+            }
+            ModelPublisher p = publisher(cfg, "models publish");
+            ModelCatalog c = p.snapshot(b.manifest().name(), BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            Long latest = c.latestVersion();
+            if (latest != null && b.version() <= latest && !force) {
+                throw new UsageError("model " + b.manifest().name() + " v" + b.version() + " is not newer than v" + latest
+                        + " on the topic: use --force to publish it anyway, or `models rollback --to " + b.version() + "`");
+            }
+            p.publish(b, "publish");
+            spec.commandLine().getOut().println("published " + b.manifest().name() + " v" + b.version() + " (" + size
+                    + " bytes) to " + Topics.from(cfg).models() + "; it is now the active version");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = "Make an earlier version active again for the whole fleet, without retraining.",
+            footer = {"", "Example:", "  latentstream models rollback --to 3 --bootstrap-server localhost:9092"})
+    static final class Rollback implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--to", required = true, paramLabel = "V", description = "Version to activate.")
+        long version;
+
+        @Option(names = "--name", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
+        String name;
+
+        @Override
+        public Integer call() {
+            AppConfig cfg = Cli.config(spec);
+            ModelPublisher p = publisher(cfg, "models rollback");
+            ModelCatalog c = p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            if (!c.versions().contains(version)) {
+                throw new UsageError("model " + name + " has no v" + version + " on the topic (versions: " + c.versions() + ")");
+            }
+            ModelCatalog.Verified v = c.verify(version);
+            if (!v.ok()) {
+                throw new UsageError("v" + version + " cannot be activated: " + v.message());
+            }
+            p.activate(name, version, "rollback");
+            spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.latentstream.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Follows the score topic (read_committed, like any downstream user) and matches each score to
+ * what the source injected at that input offset: caught, missed, false alarms, latest anomalies.
+ */
+final class DemoMonitor implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One flagged record for the live view. */
+    record Alert(String entity, double score, double threshold, long modelVersion, String injected, String topFeatures) {
+    }
+
+    private final String bootstrap;
+    private final String scoresTopic;
+    private final Map<String, SensorSimulator.Injected> labels;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicLong scored = new AtomicLong();
+    final AtomicLong caught = new AtomicLong();
+    final AtomicLong missed = new AtomicLong();
+    final AtomicLong falseAlarms = new AtomicLong();
+    final AtomicLong normals = new AtomicLong();
+    final AtomicLong lastModelVersion = new AtomicLong();
+    private final Deque<Alert> latest = new ArrayDeque<>();
+
+    DemoMonitor(String bootstrap, String scoresTopic, Map<String, SensorSimulator.Injected> labels) {
+        this.bootstrap = bootstrap;
+        this.scoresTopic = scoresTopic;
+        this.labels = labels;
+    }
+
+    void stop() {
+        running.set(false);
+    }
+
+    synchronized List<Alert> latest() {
+        return new ArrayList<>(latest);
+    }
+
+    @Override
+    public void run() {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "latentstream-demo-view", "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(scoresTopic));
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    handle(r.value());
+                }
+            }
+        } catch (Exception e) {
+            if (running.get()) {
+                org.slf4j.LoggerFactory.getLogger(DemoMonitor.class).warn("demo view stopped following scores: {}", e.toString());
+            }
+        }
+    }
+
+    private void handle(byte[] value) {
+        JsonNode s;
+        try {
+            s = JSON.readTree(value);
+        } catch (Exception e) {
+            return;
+        }
+        scored.incrementAndGet();
+        lastModelVersion.set(s.path("model_version").asLong());
+        JsonNode src = s.path("source");
+        SensorSimulator.Injected injected = labels.remove(src.path("partition").asInt() + "@" + src.path("offset").asLong());
+        boolean flagged = s.path("anomaly").asBoolean();
+        boolean isAnomaly = injected != null && injected != SensorSimulator.Injected.NONE;
+        if (isAnomaly && flagged) {
+            caught.incrementAndGet();
+        } else if (isAnomaly) {
+            missed.incrementAndGet();
+        } else if (flagged) {
+            falseAlarms.incrementAndGet();
+        } else {
+            normals.incrementAndGet();
+        }
+        if (flagged) {
+            StringBuilder top = new StringBuilder();
+            for (JsonNode f : s.path("top_features")) {
+                if (top.length() > 0) {
+                    top.append(", ");
+                }
+                top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.path("name").asText(),
+                        f.path("observed").asDouble(), f.path("expected").asDouble()));
+            }
+            synchronized (this) {
+                latest.addFirst(new Alert(s.path("key").asText("?"), s.path("score").asDouble(), s.path("threshold").asDouble(),
+                        s.path("model_version").asLong(), injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT),
+                        top.toString()));
+                while (latest.size() > 5) {
+                    latest.removeLast();
+                }
+            }
+        }
+    }
+
+    static Map<String, SensorSimulator.Injected> newLabelMap() {
+        return new ConcurrentHashMap<>();
+    }
+}

@@ -1,0 +1,149 @@
+package io.latentstream.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.BundleException;
+import io.latentstream.model.ModelBundle;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the models topic says about one model name: every version's raw bundle, the activation
+ * pointer and retraining decisions. Fed record by record (in topic order); not thread-safe.
+ */
+public final class ModelCatalog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final long maxBundleBytes;
+    private final TreeMap<Long, byte[]> raw = new TreeMap<>();
+    private final Map<Long, Verified> verified = new TreeMap<>();
+    private Long activeVersion;
+    private String activeReason;
+    private final List<JsonNode> decisions = new ArrayList<>();
+
+    /** A version after full verification: the bundle, or why it was refused. */
+    public record Verified(long version, ModelBundle bundle, BundleException.Reason reason, String message) {
+        public boolean ok() {
+            return bundle != null;
+        }
+    }
+
+    public ModelCatalog(String name, long maxBundleBytes) {
+        this.name = name;
+        this.maxBundleBytes = maxBundleBytes;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Applies one record of the models topic. */
+    public void apply(byte[] key, byte[] value) {
+        ModelsTopic.Key k = ModelsTopic.Key.parse(key);
+        if (k == null || !k.name().equals(name)) {
+            return;
+        }
+        switch (k.kind()) {
+            case "bundle" -> {
+                if (value == null) {
+                    raw.remove(k.version());
+                } else {
+                    raw.put(k.version(), value);
+                }
+                verified.remove(k.version());
+            }
+            case "active" -> {
+                if (value == null) {
+                    activeVersion = null;
+                    return;
+                }
+                try {
+                    JsonNode n = JSON.readTree(value);
+                    activeVersion = n.get("version").asLong();
+                    activeReason = n.path("reason").asText("");
+                } catch (Exception e) {
+                    // an unreadable activation record is ignored; the newest valid version rules
+                }
+            }
+            case "decision" -> {
+                try {
+                    decisions.add(JSON.readTree(value));
+                } catch (Exception ignored) {
+                    // not ours to fail on
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Verifies (once, cached) the bundle of a version. */
+    public Verified verify(long version) {
+        return verified.computeIfAbsent(version, v -> {
+            byte[] bytes = raw.get(v);
+            if (bytes == null) {
+                return new Verified(v, null, BundleException.Reason.BAD_MANIFEST, "no bundle with version " + v);
+            }
+            try {
+                ModelBundle b = BundleCodec.read(bytes, maxBundleBytes);
+                if (b.version() != v || !b.manifest().name().equals(name)) {
+                    return new Verified(v, null, BundleException.Reason.BAD_MANIFEST, "bundle says " + b.manifest().name()
+                            + " v" + b.version() + " but was published as " + name + " v" + v);
+                }
+                return new Verified(v, b, null, null);
+            } catch (BundleException e) {
+                return new Verified(v, null, e.reason(), e.getMessage());
+            }
+        });
+    }
+
+    /** Versions present on the topic, ascending. */
+    public List<Long> versions() {
+        return new ArrayList<>(raw.keySet());
+    }
+
+    public Long latestVersion() {
+        return raw.isEmpty() ? null : raw.lastKey();
+    }
+
+    public Long activationPointer() {
+        return activeVersion;
+    }
+
+    public String activationReason() {
+        return activeReason;
+    }
+
+    public List<JsonNode> decisions() {
+        return List.copyOf(decisions);
+    }
+
+    /**
+     * The version the fleet should run: the activation pointer when it names a valid version,
+     * else the newest valid version.
+     */
+    public Verified desired() {
+        if (activeVersion != null && raw.containsKey(activeVersion)) {
+            Verified v = verify(activeVersion);
+            if (v.ok()) {
+                return v;
+            }
+        }
+        for (Long v : raw.descendingKeySet()) {
+            Verified x = verify(v);
+            if (x.ok()) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    public byte[] rawBundle(long version) {
+        return raw.get(version);
+    }
+}

@@ -1,0 +1,57 @@
+package io.latentstream.eval;
+
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
+import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keeps the headline quality figures from regressing (docs/quality.md has the full table):
+ * olive with the CVAE vs the context-blind VAE, and shuttle, protocol A, default settings.
+ * Reads ../shared/data; skipped where it is absent (the figures need the real files).
+ */
+@Tag("quality")
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class ModelQualityIT {
+    static final Path DATA = Path.of("../shared/data");
+
+    static Evaluation.Report run(String file, String context, Set<String> ignored, Evaluation.Protocol protocol) throws Exception {
+        Path f = DATA.resolve(file);
+        Assumptions.assumeTrue(Files.exists(f), "shared data not present: " + f);
+        LabelledCsv data = LabelledCsv.read(f, context, "label", ignored);
+        Evaluation.Split split = Evaluation.split(data, protocol, 42);
+        LabelledCsv train = data.subset(split.train());
+        TrainOptions o = TrainOptions.defaults().withTrimFraction(protocol == Evaluation.Protocol.A ? 0 : 0.1);
+        ModelBundle b = VaeTrainer.train(new TrainingData(train.features(), train.x(), train.contexts(), context, file), o,
+                new VaeTrainer.Identity("q", 1, null, null), null, null);
+        Evaluation.Report r = Evaluation.evaluate(b, data, split);
+        System.out.print(r.table());
+        return r;
+    }
+
+    @Test
+    void oliveCvaeFindsFalseOriginsAndTheContextBlindModelCannot() throws Exception {
+        double cvae = run("olive.csv", "context", Set.of(), Evaluation.Protocol.A).model().rocAuc();
+        double blind = run("olive.csv", null, Set.of("context"), Evaluation.Protocol.A).model().rocAuc();
+        assertTrue(cvae >= 0.97, "olive CVAE ROC-AUC " + cvae);
+        assertTrue(blind <= 0.70, "context-blind ROC-AUC should stay near chance, got " + blind);
+    }
+
+    @Test
+    void shuttleProtocolA() throws Exception {
+        Evaluation.Report r = run("shuttle.csv", null, Set.of(), Evaluation.Protocol.A);
+        assertTrue(r.model().rocAuc() >= 0.995, "shuttle A ROC-AUC " + r.model().rocAuc());
+        assertTrue(r.model().nrmse() <= 0.9 * r.pca().nrmse(), "shuttle A NRMSE " + r.model().nrmse() + " vs PCA " + r.pca().nrmse());
+    }
+}

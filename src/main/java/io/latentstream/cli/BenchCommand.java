@@ -87,7 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
             String name = r.get("benchmark").asText();
             JsonNode p = r.get("params");
             double score = r.get("primaryMetric").get("score").asDouble();
-            JsonNode alloc = r.path("secondaryMetrics").path("·gc.alloc.rate.norm").path("score");
+            JsonNode secondary = r.path("secondaryMetrics");
+            JsonNode alloc = secondary.has("gc.alloc.rate.norm") ? secondary.path("gc.alloc.rate.norm").path("score")
+                    : secondary.path("·gc.alloc.rate.norm").path("score");
             double bytes = alloc.isMissingNode() ? Double.NaN : alloc.asDouble();
             if (name.endsWith("KernelBenchmark.fastScorer") || name.endsWith("KernelBenchmark.dl4jOutput")) {
                 int batch = p.get("batch").asInt();

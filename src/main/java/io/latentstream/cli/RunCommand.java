@@ -40,19 +40,31 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AppConfig cfg = Cli.config(spec);
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "run");
-        String modelPath = cfg.require(Settings.MODEL_PATH, "run");
-        ModelBundle bundle = loadBundle(Path.of(modelPath));
+        String modelPath = cfg.getString(Settings.MODEL_PATH);
         PrintWriter out = spec.commandLine().getOut();
-        FastScorer scorer = new FastScorer(bundle);
-        Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        meters.activeModel(bundle.version());
+        ModelRef model = new ModelRef();
         Topics topics = Topics.from(cfg);
-        out.printf(Locale.ROOT, "model %s v%d: %d features%s, latent %d, threshold %.4f%n", bundle.manifest().name(),
-                bundle.version(), scorer.inputDim(), scorer.conditional() ? " (conditional)" : "", scorer.latentDim(), scorer.threshold());
-        out.printf(Locale.ROOT, "reading %s (%s), guarantee %s%n", topics.input(),
-                InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)).id(), cfg.getString(Settings.PROCESSING_GUARANTEE));
+        if (modelPath != null && !modelPath.isBlank()) {
+            ModelBundle bundle = loadBundle(Path.of(modelPath));
+            if (!bundle.manifest().name().equals(cfg.getString(Settings.MODEL_NAME))) {
+                throw new UsageError("bundle " + modelPath + " is model '" + bundle.manifest().name() + "' but model.name is '"
+                        + cfg.getString(Settings.MODEL_NAME) + "'");
+            }
+            FastScorer scorer = new FastScorer(bundle);
+            model.set(scorer);
+            out.printf(Locale.ROOT, "model %s v%d from %s: %d features%s, latent %d, threshold %.4f%n", bundle.manifest().name(),
+                    bundle.version(), modelPath, scorer.inputDim(), scorer.conditional() ? " (conditional)" : "", scorer.latentDim(),
+                    scorer.threshold());
+        }
+        out.printf(Locale.ROOT, "reading %s (%s), guarantee %s; following model '%s' on %s%n", topics.input(),
+                InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)).id(), cfg.getString(Settings.PROCESSING_GUARANTEE),
+                cfg.getString(Settings.MODEL_NAME), topics.models());
         out.flush();
-        ProcessorRuntime runtime = ProcessorRuntime.start(cfg, bootstrap, new ModelRef(scorer), meters);
+        Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        ProcessorRuntime runtime = ProcessorRuntime.startWatching(cfg, bootstrap, model, meters, msg -> {
+            out.println(msg);
+            out.flush();
+        });
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
@@ -69,8 +81,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             long in = meters.recordsIn();
             long now = System.nanoTime();
-            out.printf(Locale.ROOT, "%s | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", runtime.state(),
-                    (in - lastIn) / ((now - lastAt) / 1e9), in, meters.scoredCount(), meters.deadLetteredCount(), meters.anomalyCount());
+            out.printf(Locale.ROOT, "%s | model v%d | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", runtime.state(),
+                    runtime.model().current().version(), (in - lastIn) / ((now - lastAt) / 1e9), in, meters.scoredCount(),
+                    meters.deadLetteredCount(), meters.anomalyCount());
             out.flush();
             lastIn = in;
             lastAt = now;

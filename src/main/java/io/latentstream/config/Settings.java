@@ -35,6 +35,8 @@ public final class Settings {
     public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
     public static final String MODEL_PATH = "model.path";
     public static final String LATENT_ENCODING = "latent.encoding";
+    public static final String MODEL_NAME = "model.name";
+    public static final String MODEL_MAX_BYTES = "model.max.bytes";
     public static final String SAMPLES_FRACTION = "samples.fraction";
     public static final String SCORE_TOP_FEATURES = "score.top.features";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
@@ -112,7 +114,12 @@ public final class Settings {
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
-                    "Model bundle (.lsb) to score with at start.")
+                    "Model bundle (.lsb) to score with at start. Empty: wait for a valid version on <prefix>.models "
+                            + "(not ready, consuming nothing, until one arrives).")
+            .define(MODEL_NAME, Type.STRING, "default", topicName(), Importance.MEDIUM,
+                    "Name of the model on the models topic this processor follows (hot swap, rollback).")
+            .define(MODEL_MAX_BYTES, Type.INT, 8 << 20, Range.between(1024, 64 << 20), Importance.LOW,
+                    "Largest bundle accepted from the models topic; larger ones are refused as OVERSIZED.")
             .define(LATENT_ENCODING, Type.STRING, "f32", ConfigDef.ValidString.in("f32", "f16", "i8"), Importance.MEDIUM,
                     "Encoding of latent frames: f32 (exact), f16 (half size) or i8 (quarter size, per-frame scale).")
             .define(SAMPLES_FRACTION, Type.DOUBLE, 0.02, Range.between(0.0, 1.0), Importance.MEDIUM,

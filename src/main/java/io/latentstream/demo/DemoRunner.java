@@ -2,7 +2,7 @@ package io.latentstream.demo;
 
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
-import io.latentstream.model.FastScorer;
+import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainOptions;
 import io.latentstream.model.TrainingData;
@@ -90,14 +90,18 @@ public final class DemoRunner {
             if (!running.get()) {
                 return 0;
             }
-            FastScorer scorer = new FastScorer(bundle);
+            // The model travels the way it does in production: published to the models topic, picked
+            // up and verified by the processor's model watcher.
+            new ModelPublisher(kafka.bootstrapServers(), cfg.kafkaOverrides(), Topics.from(cfg).models()).publish(bundle, "publish");
+            say("published model " + bundle.manifest().name() + " v" + bundle.version() + " to " + prefix + ".models");
             Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-            meters.activeModel(bundle.version());
-            try (ProcessorRuntime processor = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(scorer), meters)) {
+            ModelRef model = new ModelRef();
+            try (ProcessorRuntime processor = ProcessorRuntime.startWatching(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
+                    kafka.bootstrapServers(), model, meters, this::say)) {
                 say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
                         + opts.rate() + " records/s into " + prefix + ".raw"
                         + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));
-                stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, scorer);
+                stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, model);
             }
         } finally {
             finished.countDown();
@@ -152,7 +156,7 @@ public final class DemoRunner {
         return b;
     }
 
-    private void stream(String bootstrap, Topics topics, SensorSimulator sim, Meters meters, FastScorer scorer) throws InterruptedException {
+    private void stream(String bootstrap, Topics topics, SensorSimulator sim, Meters meters, ModelRef model) throws InterruptedException {
         Map<String, Object> p = new HashMap<>(baseConfig.kafkaOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -211,7 +215,7 @@ public final class DemoRunner {
                     produced++;
                 }
                 if (now >= nextView) {
-                    view.render((now - start) / 1e9, produced, acked.get(), meters, monitor, scorer);
+                    view.render((now - start) / 1e9, produced, acked.get(), meters, monitor, model.current());
                     nextView += TimeUnit.SECONDS.toNanos(1);
                 }
                 Thread.sleep(5);

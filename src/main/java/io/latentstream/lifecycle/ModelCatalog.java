@@ -23,6 +23,9 @@ public final class ModelCatalog {
     private final TreeMap<Long, byte[]> raw = new TreeMap<>();
     private final Map<Long, Verified> verified = new TreeMap<>();
     private Long activeVersion;
+    private long seq;
+    private long lastBundleSeq = -1;
+    private long activationSeq = -1;
     private String activeReason;
     private final List<JsonNode> decisions = new ArrayList<>();
 
@@ -48,8 +51,10 @@ public final class ModelCatalog {
         if (k == null || !k.name().equals(name)) {
             return;
         }
+        seq++;
         switch (k.kind()) {
             case "bundle" -> {
+                lastBundleSeq = seq;
                 if (value == null) {
                     raw.remove(k.version());
                 } else {
@@ -65,6 +70,7 @@ public final class ModelCatalog {
                 try {
                     JsonNode n = JSON.readTree(value);
                     activeVersion = n.get("version").asLong();
+                    activationSeq = seq;
                     activeReason = n.path("reason").asText("");
                 } catch (Exception e) {
                     // an unreadable activation record is ignored; the newest valid version rules
@@ -111,8 +117,12 @@ public final class ModelCatalog {
         return raw.isEmpty() ? null : raw.lastKey();
     }
 
+    /**
+     * The version the last activation record names, if that record is newer than every bundle
+     * record (a rollback); null when a bundle was written after it (then the newest valid rules).
+     */
     public Long activationPointer() {
-        return activeVersion;
+        return activationSeq > lastBundleSeq ? activeVersion : null;
     }
 
     public String activationReason() {
@@ -124,12 +134,13 @@ public final class ModelCatalog {
     }
 
     /**
-     * The version the fleet should run: the activation pointer when it names a valid version,
-     * else the newest valid version.
+     * The version the fleet should run: the activation pointer when it is the latest word and
+     * names a valid version, else the newest valid version.
      */
     public Verified desired() {
-        if (activeVersion != null && raw.containsKey(activeVersion)) {
-            Verified v = verify(activeVersion);
+        Long pointer = activationPointer();
+        if (pointer != null && raw.containsKey(pointer)) {
+            Verified v = verify(pointer);
             if (v.ok()) {
                 return v;
             }

@@ -1,6 +1,8 @@
 package io.latentstream.topology;
 
 import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelWatcher;
 import io.latentstream.ops.Meters;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -25,16 +27,54 @@ public final class ProcessorRuntime implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final Meters meters;
+    private final ModelWatcher watcher;
+    private final ModelRef model;
 
-    private ProcessorRuntime(KafkaStreams streams, Meters meters) {
+    private ProcessorRuntime(KafkaStreams streams, Meters meters, ModelWatcher watcher, ModelRef model) {
         this.streams = streams;
         this.meters = meters;
+        this.watcher = watcher;
+        this.model = model;
+    }
+
+    /**
+     * Starts the model watcher on the models topic, waits for a valid model when none is loaded
+     * yet (consuming nothing meanwhile), then starts the processor.
+     *
+     * @param waiting called every few seconds while no model is available (for a status line)
+     */
+    public static ProcessorRuntime startWatching(AppConfig cfg, String bootstrap, ModelRef model, Meters meters,
+                                                 java.util.function.Consumer<String> waiting) throws Exception {
+        Topics t = Topics.from(cfg);
+        checkTopics(cfg, bootstrap, t);
+        ModelWatcher watcher = new ModelWatcher(bootstrap, cfg.kafkaOverrides(), t.models(), cfg.getString(Settings.MODEL_NAME),
+                cfg.getInt(Settings.MODEL_MAX_BYTES), model, meters).start();
+        try {
+            watcher.awaitCaughtUp(Duration.ofSeconds(30));
+            long since = System.nanoTime();
+            while (model.current() == null) {
+                if (System.nanoTime() - since > 5_000_000_000L) {
+                    waiting.accept("no valid model '" + cfg.getString(Settings.MODEL_NAME) + "' yet on " + t.models()
+                            + ": not ready, consuming nothing (publish one with `latentstream models publish`)");
+                    since = System.nanoTime();
+                }
+                Thread.sleep(100);
+            }
+            meters.activeModel(model.current().version());
+            return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model);
+        } catch (Exception | Error e) {
+            watcher.close();
+            throw e;
+        }
     }
 
     /** Checks the topics, builds and starts the processor. */
     public static ProcessorRuntime start(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) throws Exception {
-        Topics t = Topics.from(cfg);
-        checkTopics(cfg, bootstrap, t);
+        checkTopics(cfg, bootstrap, Topics.from(cfg));
+        return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, null, model);
+    }
+
+    private static KafkaStreams startStreams(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) {
         Properties props = StreamsSettings.from(cfg, bootstrap);
         KafkaStreams streams = new KafkaStreams(TopologyFactory.build(cfg, model, meters), props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -49,7 +89,7 @@ public final class ProcessorRuntime implements AutoCloseable {
             }
         });
         streams.start();
-        return new ProcessorRuntime(streams, meters);
+        return streams;
     }
 
     private static void checkTopics(AppConfig cfg, String bootstrap, Topics t) throws Exception {
@@ -59,7 +99,7 @@ public final class ProcessorRuntime implements AutoCloseable {
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>();
-            for (String name : List.of(t.input(), t.latents(), t.scores(), t.anomalies(), t.samples(), t.dlq())) {
+            for (String name : List.of(t.input(), t.latents(), t.scores(), t.anomalies(), t.samples(), t.dlq(), t.models())) {
                 if (!existing.contains(name)) {
                     missing.add(name);
                 }
@@ -89,8 +129,21 @@ public final class ProcessorRuntime implements AutoCloseable {
         return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR && s != KafkaStreams.State.NOT_RUNNING;
     }
 
+    /** The model currently scoring (null only before the first one). */
+    public ModelRef model() {
+        return model;
+    }
+
+    /** Ready: RUNNING and a model loaded. */
+    public boolean ready() {
+        return streams.state() == KafkaStreams.State.RUNNING && model.current() != null;
+    }
+
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
+        if (watcher != null) {
+            watcher.close();
+        }
     }
 }

@@ -1,0 +1,56 @@
+package io.latentstream.cli;
+
+import io.latentstream.model.BadBundles;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.ops.EmbeddedKafka;
+import io.latentstream.topology.TestModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** models publish / list / rollback as users run them, against the embedded broker. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ModelsCommandIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void publishListRollback() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String b = kafka.bootstrapServers();
+            assertEquals(0, CliTest.run("topics", "apply", "-b", b, "--set", "topic.replication.factor=1").code());
+            Path v1 = dir.resolve("v1.lsb");
+            Path v2 = dir.resolve("v2.lsb");
+            BundleCodec.write(TestModels.golden(), v1);
+            BundleCodec.write(BadBundles.asVersion(TestModels.golden(), 2), v2);
+
+            CliTest.Result p1 = CliTest.run("models", "publish", "--bundle", v1.toString(), "-b", b);
+            assertEquals(0, p1.code(), p1.err());
+            CliTest.Result p2 = CliTest.run("models", "publish", "--bundle", v2.toString(), "-b", b);
+            assertEquals(0, p2.code(), p2.err());
+
+            CliTest.Result older = CliTest.run("models", "publish", "--bundle", v1.toString(), "-b", b);
+            assertEquals(ExitCodes.USAGE, older.code());
+            assertTrue(older.err().contains("not newer than v2") && older.err().contains("--force"), older.err());
+
+            CliTest.Result list = CliTest.run("models", "list", "--name", "t", "-b", b);
+            assertEquals(0, list.code(), list.err());
+            assertTrue(list.out().contains("v2") && list.out().contains("ACTIVE"), list.out());
+            assertTrue(list.out().lines().anyMatch(l -> l.startsWith("v1 ") && l.contains("superseded")), list.out());
+
+            CliTest.Result rb = CliTest.run("models", "rollback", "--to", "1", "--name", "t", "-b", b);
+            assertEquals(0, rb.code(), rb.err());
+            CliTest.Result after = CliTest.run("models", "list", "--name", "t", "-b", b);
+            assertTrue(after.out().lines().anyMatch(l -> l.startsWith("v1 ") && l.contains("ACTIVE (rollback)")), after.out());
+
+            CliTest.Result missing = CliTest.run("models", "rollback", "--to", "9", "--name", "t", "-b", b);
+            assertEquals(ExitCodes.USAGE, missing.code());
+        }
+    }
+}

@@ -11,8 +11,7 @@ import io.latentstream.ops.Meters;
 import io.latentstream.topology.ModelRef;
 import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.Topics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.latentstream.ops.OpsHttpServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -60,15 +59,29 @@ public final class RunCommand implements Callable<Integer> {
                 InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)).id(), cfg.getString(Settings.PROCESSING_GUARANTEE),
                 cfg.getString(Settings.MODEL_NAME), topics.models());
         out.flush();
-        Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        ProcessorRuntime runtime = ProcessorRuntime.startWatching(cfg, bootstrap, model, meters, msg -> {
-            out.println(msg);
-            out.flush();
-        });
+        Meters meters = Meters.prometheus();
+        java.util.concurrent.atomic.AtomicReference<ProcessorRuntime> running = new java.util.concurrent.atomic.AtomicReference<>();
+        OpsHttpServer http = startHttp(cfg, meters, () -> running.get(), model, out);
+        ProcessorRuntime runtime;
+        try {
+            runtime = ProcessorRuntime.startWatching(cfg, bootstrap, model, meters, msg -> {
+                out.println(msg);
+                out.flush();
+            });
+        } catch (Exception | Error e) {
+            if (http != null) {
+                http.close();
+            }
+            throw e;
+        }
+        running.set(runtime);
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
             runtime.close();
+            if (http != null) {
+                http.close();
+            }
         }, "run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long lastIn = 0;
@@ -89,6 +102,42 @@ public final class RunCommand implements Callable<Integer> {
             lastAt = now;
         }
         return ExitCodes.OK;
+    }
+
+    /** The HTTP server of the processor, or null when http.port is -1. */
+    static OpsHttpServer startHttp(AppConfig cfg, Meters meters, java.util.function.Supplier<ProcessorRuntime> runtime, ModelRef model,
+                                   PrintWriter out) {
+        int port = cfg.getInt(Settings.HTTP_PORT);
+        if (port < 0) {
+            return null;
+        }
+        OpsHttpServer http = new OpsHttpServer(cfg.getString(Settings.HTTP_BIND_ADDRESS), port,
+                (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) meters.registry(), () -> new OpsHttpServer.Status() {
+                    @Override
+                    public boolean healthy() {
+                        ProcessorRuntime rt = runtime.get();
+                        return rt == null || rt.healthy(); // waiting for a model is alive, not dead
+                    }
+
+                    @Override
+                    public boolean ready() {
+                        ProcessorRuntime rt = runtime.get();
+                        return rt != null && rt.ready();
+                    }
+
+                    @Override
+                    public java.util.Map<String, Object> details() {
+                        ProcessorRuntime rt = runtime.get();
+                        java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
+                        d.put("state", rt == null ? "WAITING_FOR_MODEL" : rt.state().name());
+                        d.put("model_name", cfg.getString(Settings.MODEL_NAME));
+                        d.put("model_version", model.current() == null ? null : model.current().version());
+                        return d;
+                    }
+                });
+        out.println("http: /metrics /health /ready on " + cfg.getString(Settings.HTTP_BIND_ADDRESS) + ":" + http.port());
+        out.flush();
+        return http;
     }
 
     static ModelBundle loadBundle(Path path) {

@@ -36,6 +36,8 @@ public final class Settings {
     public static final String MODEL_PATH = "model.path";
     public static final String LATENT_ENCODING = "latent.encoding";
     public static final String MODEL_NAME = "model.name";
+    public static final String HTTP_BIND_ADDRESS = "http.bind.address";
+    public static final String HTTP_PORT = "http.port";
     public static final String MODEL_MAX_BYTES = "model.max.bytes";
     public static final String SAMPLES_FRACTION = "samples.fraction";
     public static final String SCORE_TOP_FEATURES = "score.top.features";
@@ -116,6 +118,10 @@ public final class Settings {
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "Model bundle (.lsb) to score with at start. Empty: wait for a valid version on <prefix>.models "
                             + "(not ready, consuming nothing, until one arrives).")
+            .define(HTTP_BIND_ADDRESS, Type.STRING, "0.0.0.0", Importance.MEDIUM,
+                    "Address of the HTTP server (/metrics, /health, /ready). The demo uses 127.0.0.1.")
+            .define(HTTP_PORT, Type.INT, 8080, Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the HTTP server; 0 picks a free port, -1 disables the server.")
             .define(MODEL_NAME, Type.STRING, "default", topicName(), Importance.MEDIUM,
                     "Name of the model on the models topic this processor follows (hot swap, rollback).")
             .define(MODEL_MAX_BYTES, Type.INT, 8 << 20, Range.between(1024, 64 << 20), Importance.LOW,

@@ -136,6 +136,7 @@ public final class ModelWatcher implements AutoCloseable {
         }
         ref.set(new FastScorer(next));
         meters.modelSwapped(next.version());
+        meters.expectedAnomalyRate(1 - next.manifest().scoring().quantile());
         LOG.info("model {} now v{} (was {}){}", catalog.name(), next.version(), current == null ? "none" : "v" + current.version(),
                 explicitlyActivated && catalog.activationReason() != null ? " by " + catalog.activationReason() : "");
     }

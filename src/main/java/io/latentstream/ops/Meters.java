@@ -27,6 +27,20 @@ public final class Meters {
     private final Timer scoringLatency;
     private final AtomicLong activeModelVersion = new AtomicLong(0);
     private final Counter swaps;
+    private final java.util.concurrent.atomic.AtomicReference<Double> expectedAnomalyRate =
+            new java.util.concurrent.atomic.AtomicReference<>(0.0);
+
+    /** Meters on a Prometheus registry with the JVM's own metrics bound (what /metrics serves). */
+    public static Meters prometheus() {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry r =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(r);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(r);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(r);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(r);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(r);
+        return new Meters(r);
+    }
 
     public Meters(MeterRegistry registry) {
         this.registry = registry;
@@ -44,7 +58,11 @@ public final class Meters {
                 .serviceLevelObjectives(java.time.Duration.ofNanos(2_000), java.time.Duration.ofNanos(10_000),
                         java.time.Duration.ofNanos(50_000), java.time.Duration.ofNanos(250_000), java.time.Duration.ofMillis(1))
                 .register(registry);
-        registry.gauge(PREFIX + "model.active.version", activeModelVersion);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "model.active.version", activeModelVersion, AtomicLong::get)
+                .description("Version of the model scoring now (0 = none loaded)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "model.expected.anomaly.rate", expectedAnomalyRate,
+                        java.util.concurrent.atomic.AtomicReference::get)
+                .description("Share of records the active model flags on normal data (1 - threshold quantile)").register(registry);
         swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
     }
 
@@ -75,6 +93,11 @@ public final class Meters {
 
     public void activeModel(long version) {
         activeModelVersion.set(version);
+    }
+
+    /** The calibrated anomaly rate of the active model, for the "anomaly rate far above calibrated" alert. */
+    public void expectedAnomalyRate(double rate) {
+        expectedAnomalyRate.set(rate);
     }
 
     public void modelSwapped(long version) {

@@ -61,6 +61,7 @@ public final class ProcessorRuntime implements AutoCloseable {
                 Thread.sleep(100);
             }
             meters.activeModel(model.current().version());
+            meters.expectedAnomalyRate(1 - model.current().bundle().manifest().scoring().quantile());
             return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model);
         } catch (Exception | Error e) {
             watcher.close();
@@ -88,6 +89,9 @@ public final class ProcessorRuntime implements AutoCloseable {
                 LOG.debug("processor state {} -> {}", before, now);
             }
         });
+        if (meters.registry() != null) {
+            new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams).bindTo(meters.registry());
+        }
         streams.start();
         return streams;
     }

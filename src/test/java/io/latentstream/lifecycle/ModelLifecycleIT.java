@@ -172,6 +172,49 @@ class ModelLifecycleIT {
         }
     }
 
+    /** With no valid model anywhere the processor waits, not ready, and consumes nothing; then a publish starts it. */
+    @Test
+    void withoutAModelNothingIsConsumedUntilOneIsPublished() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "nm", "application.id", "nm-app",
+                    "model.name", "t", "kafka.commit.interval.ms", "100"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "nm", 1, false);
+            }
+            Topics topics = Topics.from(cfg);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                    "max.in.flight.requests.per.connection", 1), new StringSerializer(), new StringSerializer())) {
+                for (int i = 0; i < 300; i++) {
+                    p.send(new ProducerRecord<>(topics.input(), "a", "[10,10,10,10,10]"));
+                }
+                p.send(new ProducerRecord<>(topics.input(), "a", "not json"));
+            }
+            Meters meters = new Meters(new SimpleMeterRegistry());
+            ModelRef ref = new ModelRef();
+            List<String> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<ProcessorRuntime> started = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread starter = new Thread(() -> {
+                try {
+                    started.set(ProcessorRuntime.startWatching(cfg, bootstrap, ref, meters, waiting::add));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            starter.start();
+            Thread.sleep(8000);
+            assertTrue(started.get() == null, "must not start without a model");
+            assertTrue(!waiting.isEmpty() && waiting.get(0).contains("not ready"), waiting.toString());
+            assertEquals(0, meters.recordsIn(), "nothing consumed");
+            assertEquals(0, meters.deadLetteredCount(), "nothing dead-lettered for lack of a model");
+            new ModelPublisher(bootstrap, Map.of(), topics.models()).publish(TestModels.golden(), "publish");
+            starter.join(60_000);
+            try (ProcessorRuntime rt = started.get()) {
+                await(() -> meters.scoredCount() == 300 && meters.deadLetteredCount() == 1, 60, "backlog processed after publish");
+            }
+        }
+    }
+
     static KafkaProducer<byte[], byte[]> transactional(String bootstrap, String id) {
         KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "transactional.id", id,
                 "max.request.size", 16 << 20), new ByteArraySerializer(), new ByteArraySerializer());

@@ -50,6 +50,33 @@ class FastScorerEquivalenceTest {
         }
     }
 
+    /** The benchmark's DL4J baseline (MultiLayerNetwork.output()) computes the same reconstruction. */
+    @Test
+    void networkBaselineMatchesTheFastScorer() {
+        double[][] x = Synthetic.lowRank(300, 12, 3, 2);
+        ModelBundle b = Synthetic.train(new TrainingData(Synthetic.names(12), x, null, null, "t"), Synthetic.fast().withEpochs(3));
+        Dl4jNetworkBaseline net = new Dl4jNetworkBaseline(b);
+        FastScorer s = new FastScorer(b);
+        FastScorer.Scratch scratch = s.newScratch();
+        Normalization norm = b.normalization();
+        float[][] rows = new float[50][12];
+        float[][] standardized = new float[50][12];
+        for (int i = 0; i < 50; i++) {
+            for (int j = 0; j < 12; j++) {
+                rows[i][j] = (float) x[i][j];
+                standardized[i][j] = (rows[i][j] - norm.mean(0, j)) / norm.scale(0, j);
+            }
+        }
+        float[][] out = net.output(net.input(standardized)).toFloatMatrix();
+        for (int i = 0; i < 50; i++) {
+            s.score(rows[i], 0, scratch);
+            for (int j = 0; j < 12; j++) {
+                float expectedStd = (scratch.expected[j] - norm.mean(0, j)) / norm.scale(0, j);
+                assertEquals(out[i][j], expectedStd, TOL * (Math.abs(out[i][j]) + 1), "row " + i + " feature " + j);
+            }
+        }
+    }
+
     @Test
     void matchesDl4jOnSharedDataRows() throws IOException {
         Path shuttle = Path.of("../shared/data/shuttle.csv");

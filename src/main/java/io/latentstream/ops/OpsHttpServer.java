@@ -1,0 +1,109 @@
+package io.latentstream.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The small HTTP server of each process: {@code GET /metrics} (Prometheus text format),
+ * {@code GET /health} (alive) and {@code GET /ready} (JSON: state, active model version).
+ *
+ * <p>The JDK's own server (jdk.httpserver): four read-only endpoints do not justify another
+ * dependency, it is maintained with the JDK, and it binds where we say.
+ */
+public final class OpsHttpServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What /health and /ready report. */
+    public interface Status {
+        boolean healthy();
+
+        boolean ready();
+
+        /** Extra fields of the /ready body (state, model version, ...). */
+        Map<String, Object> details();
+    }
+
+    private final HttpServer server;
+
+    public OpsHttpServer(String bindAddress, int port, PrometheusMeterRegistry registry, Supplier<Status> status) {
+        try {
+            server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + bindAddress + ":" + port + ": " + e.getMessage(), e);
+        }
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "ops-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/metrics", ex -> {
+            if (!get(ex)) {
+                return;
+            }
+            send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+        });
+        server.createContext("/health", ex -> {
+            if (!get(ex)) {
+                return;
+            }
+            boolean ok = status.get().healthy();
+            send(ex, ok ? 200 : 503, "application/json", "{\"status\":\"" + (ok ? "UP" : "DOWN") + "\"}");
+        });
+        server.createContext("/ready", ex -> {
+            if (!get(ex)) {
+                return;
+            }
+            Status s = status.get();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ready", s.ready());
+            body.putAll(s.details());
+            send(ex, s.ready() ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+        });
+        server.start();
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static boolean get(HttpExchange ex) throws IOException {
+        if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().add("Allow", "GET, HEAD");
+            send(ex, 405, "text/plain", "method not allowed\n");
+            return false;
+        }
+        return true;
+    }
+
+    static void send(HttpExchange ex, int code, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        boolean head = "HEAD".equals(ex.getRequestMethod());
+        ex.sendResponseHeaders(code, head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+        ex.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

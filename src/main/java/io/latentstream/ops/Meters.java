@@ -64,6 +64,9 @@ public final class Meters {
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Share of records the active model flags on normal data (1 - threshold quantile)").register(registry);
         swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
+        for (io.latentstream.model.BundleException.Reason r : io.latentstream.model.BundleException.Reason.values()) {
+            rejectedCounter(r.name()); // present from the first scrape, so dashboards and alerts see zeros
+        }
     }
 
     public MeterRegistry registry() {
@@ -106,8 +109,12 @@ public final class Meters {
     }
 
     public void modelRejected(String reason) {
-        Counter.builder(PREFIX + "models.rejected").tag("reason", reason).description("Model bundles refused, by reason")
-                .register(registry).increment();
+        rejectedCounter(reason).increment();
+    }
+
+    private Counter rejectedCounter(String reason) {
+        return Counter.builder(PREFIX + "models.rejected").tag("reason", reason).description("Model bundles refused, by reason")
+                .register(registry);
     }
 
     public long modelsRejected(String reason) {

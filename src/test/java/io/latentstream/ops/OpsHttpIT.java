@@ -97,6 +97,7 @@ class OpsHttpIT {
                 // Every metric the alert rules and the dashboard query exists in this real scrape.
                 Set<String> queried = new TreeSet<>();
                 queried.addAll(metricNames(Files.readString(Path.of("monitoring/prometheus/rules.yml"))));
+                queried.addAll(metricNames(Files.readString(Path.of("monitoring/grafana/latentstream-dashboard.json"))));
                 Set<String> missing = new TreeSet<>();
                 for (String m : queried) {
                     if (!Pattern.compile("(?m)^" + Pattern.quote(m) + "[{ ]").matcher(scrape).find()) {

@@ -54,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
     boolean excludeAnomalies;
 
     @Option(names = "--protocol", paramLabel = "A|B", description = "Train on exactly the training rows of evaluation "
-            + "protocol A (random 60% of normal rows) or B (first 30% of rows), so `evaluate --protocol` can test on the rest.")
+            + "protocol A (random 60%% of normal rows) or B (first 30%% of rows), so `evaluate --protocol` can test on the rest.")
     Evaluation.Protocol protocol;
 
     @Option(names = "--name", defaultValue = "default", description = "Model name (the key on the models topic). Default: ${DEFAULT-VALUE}.")

@@ -36,6 +36,15 @@ public final class Settings {
     public static final String MODEL_PATH = "model.path";
     public static final String LATENT_ENCODING = "latent.encoding";
     public static final String MODEL_NAME = "model.name";
+    public static final String RETRAIN_INTERVAL_MS = "retrain.interval.ms";
+    public static final String RETRAIN_WINDOW_MS = "retrain.window.ms";
+    public static final String RETRAIN_MAX_SAMPLES = "retrain.max.samples";
+    public static final String RETRAIN_MIN_SAMPLES = "retrain.min.samples";
+    public static final String RETRAIN_EPOCHS = "retrain.epochs";
+    public static final String RETRAIN_TOLERANCE = "retrain.gate.tolerance";
+    public static final String RETRAIN_RATE_TOLERANCE = "retrain.gate.anomaly.rate.tolerance";
+    public static final String RETRAIN_TOKEN_FILE = "retrain.token.file";
+    public static final String RETRAIN_TOKEN = "retrain.token";
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
     public static final String HTTP_PORT = "http.port";
     public static final String MODEL_MAX_BYTES = "model.max.bytes";
@@ -122,6 +131,27 @@ public final class Settings {
                     "Address of the HTTP server (/metrics, /health, /ready). The demo uses 127.0.0.1.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(-1, 65535), Importance.MEDIUM,
                     "Port of the HTTP server; 0 picks a free port, -1 disables the server.")
+            .define(RETRAIN_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "retrain: scheduled retraining interval; 0 turns the schedule off (control topic and POST /retrain still work).")
+            .define(RETRAIN_WINDOW_MS, Type.LONG, 86_400_000L, Range.atLeast(60_000), Importance.MEDIUM,
+                    "retrain: how far back the samples window reaches.")
+            .define(RETRAIN_MAX_SAMPLES, Type.INT, 100_000, Range.between(100, 10_000_000), Importance.MEDIUM,
+                    "retrain: most samples trained on (reservoir-sampled when the window holds more), so training cost "
+                            + "is bounded whatever the stream rate.")
+            .define(RETRAIN_MIN_SAMPLES, Type.INT, 500, Range.between(10, 10_000_000), Importance.LOW,
+                    "retrain: fewer samples than this and the retrain is skipped (recorded as a decision).")
+            .define(RETRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
+                    "retrain: maximum epochs of the warm-started challenger.")
+            .define(RETRAIN_TOLERANCE, Type.DOUBLE, 0.05, Range.between(0.0, 10.0), Importance.MEDIUM,
+                    "retrain: the challenger's reconstruction error on the newest slice may exceed the champion's by this "
+                            + "relative margin and still pass the gate.")
+            .define(RETRAIN_RATE_TOLERANCE, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.MEDIUM,
+                    "retrain: the challenger's anomaly rate on the newest slice may exceed the champion's by this much "
+                            + "(absolute); ignored by accept-new-normal.")
+            .define(RETRAIN_TOKEN_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "retrain: file holding the bearer token of POST /retrain (or use retrain.token / LATENTSTREAM_RETRAIN_TOKEN).")
+            .define(RETRAIN_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
+                    "retrain: bearer token of POST /retrain; never printed. Without a token POST /retrain is refused.")
             .define(MODEL_NAME, Type.STRING, "default", topicName(), Importance.MEDIUM,
                     "Name of the model on the models topic this processor follows (hot swap, rollback).")
             .define(MODEL_MAX_BYTES, Type.INT, 8 << 20, Range.between(1024, 64 << 20), Importance.LOW,

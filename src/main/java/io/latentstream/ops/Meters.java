@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,9 @@ public final class Meters {
     private final Timer scoringLatency;
     private final AtomicLong activeModelVersion = new AtomicLong(0);
     private final Counter swaps;
+    private final AtomicLong samplesWindow = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Double> lastPublished =
+            new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> expectedAnomalyRate =
             new java.util.concurrent.atomic.AtomicReference<>(0.0);
 
@@ -64,6 +68,15 @@ public final class Meters {
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Share of records the active model flags on normal data (1 - threshold quantile)").register(registry);
         swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.samples.window", samplesWindow, AtomicLong::get)
+                .description("Samples in the last retraining window").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.last.published.seconds", lastPublished,
+                        java.util.concurrent.atomic.AtomicReference::get)
+                .description("Unix time of the last published retrain (0 = none yet)").register(registry);
+        for (String outcome : new String[] {"published", "rejected", "skipped", "failed"}) {
+            Counter.builder(PREFIX + "retrain.decisions").tag("outcome", outcome).description("Retraining decisions by outcome")
+                    .register(registry);
+        }
         for (io.latentstream.model.BundleException.Reason r : io.latentstream.model.BundleException.Reason.values()) {
             rejectedCounter(r.name()); // present from the first scrape, so dashboards and alerts see zeros
         }
@@ -124,6 +137,28 @@ public final class Meters {
 
     public long swapCount() {
         return (long) swaps.count();
+    }
+
+    public void retrainDecision(String outcome, double seconds) {
+        Counter.builder(PREFIX + "retrain.decisions").tag("outcome", outcome).description("Retraining decisions by outcome")
+                .register(registry).increment();
+        if ("published".equals(outcome)) {
+            lastPublished.set(System.currentTimeMillis() / 1000.0);
+        }
+    }
+
+    public void trainingDuration(double seconds) {
+        Timer.builder(PREFIX + "retrain.training.duration").description("Time to train a challenger")
+                .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+
+    public void samplesWindow(int rows) {
+        samplesWindow.set(rows);
+    }
+
+    public long retrainDecisions(String outcome) {
+        Counter c = registry.find(PREFIX + "retrain.decisions").tag("outcome", outcome).counter();
+        return c == null ? 0 : (long) c.count();
     }
 
     /** Totals for progress lines and tests. */

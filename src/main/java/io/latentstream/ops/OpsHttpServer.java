@@ -74,6 +74,44 @@ public final class OpsHttpServer implements AutoCloseable {
         server.start();
     }
 
+    /** Outcome of a POST /retrain request that passed authentication. */
+    public enum RetrainAnswer { ACCEPTED, BUSY }
+
+    /**
+     * Adds {@code POST /retrain} with {@code Authorization: Bearer <token>}: 401 with WWW-Authenticate
+     * without a valid token (compared in constant time, never logged), 405 for other methods, 413 for
+     * a body over 1 KiB, 409 while a retrain runs, 202 when accepted.
+     *
+     * @param token    the expected token, or null to refuse every request
+     * @param onAccept starts the retrain (asynchronously) or reports it busy
+     */
+    public void addRetrainEndpoint(byte[] token, java.util.function.Supplier<RetrainAnswer> onAccept) {
+        server.createContext("/retrain", ex -> {
+            if (!"POST".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().add("Allow", "POST");
+                send(ex, 405, "text/plain", "use POST\n");
+                return;
+            }
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : null;
+            if (token == null || given == null || !java.security.MessageDigest.isEqual(token, given)) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"latentstream\"");
+                send(ex, 401, "application/json", "{\"error\":\"a valid bearer token is required\"}");
+                return;
+            }
+            byte[] body = ex.getRequestBody().readNBytes(1025);
+            if (body.length > 1024) {
+                send(ex, 413, "application/json", "{\"error\":\"request body too large\"}");
+                return;
+            }
+            if (onAccept.get() == RetrainAnswer.BUSY) {
+                send(ex, 409, "application/json", "{\"error\":\"a retrain is running\"}");
+                return;
+            }
+            send(ex, 202, "application/json", "{\"status\":\"accepted\"}");
+        });
+    }
+
     /** The bound port (useful with port 0). */
     public int port() {
         return server.getAddress().getPort();

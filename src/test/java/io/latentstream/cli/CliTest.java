@@ -35,14 +35,14 @@ class CliTest {
     void helpListsTheSubcommandsThatExist() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        for (String sub : new String[] {"demo", "run", "models", "decode", "train", "evaluate", "generate", "bench", "topics", "config", "broker"}) {
+        for (String sub : new String[] {"demo", "run", "retrain", "models", "decode", "train", "evaluate", "generate", "bench", "topics", "config", "broker"}) {
             assertTrue(r.out().contains("  " + sub + " "), sub + " missing from\n" + r.out());
         }
     }
 
     @Test
     void everySubcommandHasHelpWithAnExample() {
-        for (String[] sub : new String[][] {{"demo"}, {"run"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"},
+        for (String[] sub : new String[][] {{"demo"}, {"run"}, {"retrain"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"},
             {"decode"}, {"train"}, {"evaluate"}, {"generate"}, {"bench", "kernel"}, {"topics", "apply"}, {"config", "show"},
             {"config", "keys"}, {"broker"}}) {
             String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);

@@ -1,0 +1,168 @@
+package io.latentstream.retrain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelPublisher;
+import io.latentstream.topology.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The retrainer's triggers. Leadership is a Kafka lease: every retrainer instance joins one consumer
+ * group on the single-partition control topic, and only the member that owns the partition acts
+ * (Kafka moves it to another instance if the leader dies). Triggers: the schedule (leader only), a
+ * control message ({"action":"retrain"}, {"action":"accept-new-normal"}, {"action":"rollback","to":V}),
+ * and POST /retrain, which writes a control message so whichever instance leads runs it.
+ */
+public final class RetrainService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AppConfig cfg;
+    private final String bootstrap;
+    private final Retrainer retrainer;
+    private final KafkaConsumer<byte[], byte[]> control;
+    private final Thread thread;
+    private volatile boolean leader;
+    private volatile boolean running = true;
+    private long nextScheduled;
+
+    public RetrainService(AppConfig cfg, String bootstrap, Retrainer retrainer) {
+        this.cfg = cfg;
+        this.bootstrap = bootstrap;
+        this.retrainer = retrainer;
+        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        p.put("bootstrap.servers", bootstrap);
+        p.put("group.id", cfg.getString(Settings.APPLICATION_ID) + "-retrainer");
+        p.put("isolation.level", "read_committed");
+        p.put("auto.offset.reset", "latest"); // commands are for now, not a replay of old ones
+        p.put("enable.auto.commit", "false");
+        // A retrain takes longer than the default poll interval; the lease must survive it.
+        p.put("max.poll.interval.ms", 30 * 60 * 1000);
+        p.putIfAbsent("client.id", "latentstream-retrainer");
+        control = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        long interval = cfg.getLong(Settings.RETRAIN_INTERVAL_MS);
+        nextScheduled = interval > 0 ? System.currentTimeMillis() + interval : Long.MAX_VALUE;
+        thread = new Thread(this::loop, "retrain-triggers");
+        thread.setDaemon(true);
+    }
+
+    public RetrainService start() {
+        thread.start();
+        return this;
+    }
+
+    /** This instance holds the lease (owns the control partition). */
+    public boolean leader() {
+        return leader;
+    }
+
+    public Retrainer retrainer() {
+        return retrainer;
+    }
+
+    /** Asks the leading retrainer (maybe this one) to run: writes a control message. */
+    public void request(String action) {
+        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        p.put("bootstrap.servers", bootstrap);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.from(cfg).control(), null,
+                    ("{\"action\":\"" + action + "\",\"source\":\"http\"}").getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not write to the control topic: " + e.getMessage(), e);
+        }
+    }
+
+    private void loop() {
+        try {
+            control.subscribe(List.of(Topics.from(cfg).control()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    leader = false;
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    leader = !partitions.isEmpty();
+                    if (leader) {
+                        LOG.info("this retrainer leads (owns the control partition)");
+                    }
+                }
+            });
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : control.poll(Duration.ofMillis(500))) {
+                    handle(r.value());
+                }
+                control.commitSync();
+                if (leader && System.currentTimeMillis() >= nextScheduled) {
+                    nextScheduled = System.currentTimeMillis() + cfg.getLong(Settings.RETRAIN_INTERVAL_MS);
+                    retrainer.retrain("schedule", false);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("retrain triggers stopped unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("retrain triggers stopped", e);
+        } finally {
+            control.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void handle(byte[] value) {
+        JsonNode m;
+        try {
+            m = JSON.readTree(value);
+        } catch (Exception e) {
+            LOG.warn("ignoring a control message that is not JSON");
+            return;
+        }
+        String action = m.path("action").asText("");
+        switch (action) {
+            case "retrain" -> retrainer.retrain("control:retrain", false);
+            case "accept-new-normal" -> retrainer.retrain("control:accept-new-normal", true);
+            case "rollback" -> {
+                if (!m.has("to") || !m.get("to").canConvertToLong()) {
+                    LOG.warn("ignoring rollback without a numeric \"to\"");
+                    return;
+                }
+                long to = m.get("to").asLong();
+                new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models())
+                        .activate(cfg.getString(Settings.MODEL_NAME), to, "rollback");
+                LOG.info("rollback to v{} requested on the control topic: activated", to);
+            }
+            default -> LOG.warn("ignoring unknown control action '{}'", action);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        control.wakeup();
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

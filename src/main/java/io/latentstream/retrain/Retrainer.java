@@ -1,0 +1,214 @@
+package io.latentstream.retrain;
+
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelCatalog;
+import io.latentstream.lifecycle.ModelPublisher;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
+import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
+import io.latentstream.ops.Meters;
+import io.latentstream.topology.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One retraining run: read the samples window, train a challenger warm-started from the champion
+ * (robust trimmed loss on, threshold re-calibrated on the newest slice), score champion and
+ * challenger on the same newest slice, and publish the challenger only if it passes the gate.
+ * Every decision is logged, counted and recorded on the models topic.
+ */
+public final class Retrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Retrainer.class);
+
+    public enum Outcome { PUBLISHED, REJECTED, SKIPPED, FAILED }
+
+    /** What a run decided, and the figures it decided on. */
+    public record Decision(Outcome outcome, String reason, Long championVersion, Long challengerVersion, String trigger,
+                           Map<String, Double> figures, double seconds) {
+        public Map<String, Object> toRecord() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("outcome", outcome.name().toLowerCase(Locale.ROOT));
+            m.put("reason", reason);
+            m.put("champion", championVersion);
+            m.put("challenger", challengerVersion);
+            m.put("trigger", trigger);
+            m.put("figures", figures);
+            m.put("seconds", Math.round(seconds * 10) / 10.0);
+            m.put("at", Instant.now().toString());
+            return m;
+        }
+    }
+
+    private final AppConfig cfg;
+    private final String bootstrap;
+    private final Meters meters;
+    private final ModelPublisher publisher;
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    public Retrainer(AppConfig cfg, String bootstrap, Meters meters) {
+        this.cfg = cfg;
+        this.bootstrap = bootstrap;
+        this.meters = meters;
+        this.publisher = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
+    }
+
+    /** True while a run is in progress (POST /retrain answers 409 then). */
+    public boolean busy() {
+        return running.get();
+    }
+
+    /**
+     * Runs one retrain unless one is already running in this process.
+     *
+     * @param acceptNewNormal skip the gate's anomaly-rate check (operator re-baselines after a real level shift)
+     * @return the decision, or null when another run was in progress
+     */
+    public Decision retrain(String trigger, boolean acceptNewNormal) {
+        if (!running.compareAndSet(false, true)) {
+            return null;
+        }
+        long t0 = System.nanoTime();
+        String name = cfg.getString(Settings.MODEL_NAME);
+        Decision decision;
+        Long championVersion = null;
+        try {
+            ModelCatalog catalog = publisher.snapshot(name, cfg.getInt(Settings.MODEL_MAX_BYTES), Duration.ofSeconds(30));
+            ModelCatalog.Verified champion = catalog.desired();
+            if (champion == null) {
+                decision = new Decision(Outcome.SKIPPED, "no valid champion on the models topic", null, null, trigger, Map.of(), secs(t0));
+            } else {
+                championVersion = champion.version();
+                decision = challenge(champion.bundle(), catalog.latestVersion(), trigger, acceptNewNormal, t0);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("retrain failed", e);
+            decision = new Decision(Outcome.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage(), championVersion, null,
+                    trigger, Map.of(), secs(t0));
+        } finally {
+            running.set(false);
+        }
+        meters.retrainDecision(decision.outcome().name().toLowerCase(Locale.ROOT), decision.seconds());
+        LOG.info("retrain ({}) {}: {}", trigger, decision.outcome(), decision.reason());
+        try {
+            publisher.recordDecision(name, decision.toRecord());
+        } catch (RuntimeException e) {
+            LOG.warn("could not record the decision on the models topic: {}", e.toString());
+        }
+        return decision;
+    }
+
+    private Decision challenge(ModelBundle champion, long latestVersion, String trigger, boolean acceptNewNormal, long t0) {
+        SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
+                cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
+                Duration.ofMinutes(2));
+        meters.samplesWindow(w.data() == null ? 0 : w.data().rows());
+        int min = cfg.getInt(Settings.RETRAIN_MIN_SAMPLES);
+        if (w.data() == null || w.data().rows() < min) {
+            return new Decision(Outcome.SKIPPED, "only " + (w.data() == null ? 0 : w.data().rows()) + " samples in the window (need "
+                    + min + ")", champion.version(), null, trigger, Map.of(), secs(t0));
+        }
+        TrainingData data = w.data();
+        long version = latestVersion + 1;
+        TrainOptions o = TrainOptions.defaults().withEpochs(cfg.getInt(Settings.RETRAIN_EPOCHS)).withValidation(0.2, true)
+                .withTrimFraction(0.1).withScoring(champion.manifest().scoring().quantile(),
+                        io.latentstream.model.Direction.parse(champion.manifest().scoring().direction()),
+                        champion.manifest().scoring().sensitivity());
+        Map<String, String> window = new LinkedHashMap<>(w.provenance());
+        window.put("trigger", trigger);
+        long trainStart = System.nanoTime();
+        ModelBundle challenger = VaeTrainer.train(data, o, new VaeTrainer.Identity(champion.manifest().name(), version,
+                champion.version(), window), champion, null);
+        meters.trainingDuration(secs(trainStart));
+
+        // The gate: both models on the same newest slice (the challenger's validation rows).
+        int n = data.rows();
+        int from = n - Math.max(1, (int) Math.round(n * 0.2));
+        double[][] slice = java.util.Arrays.copyOfRange(data.x(), from, n);
+        String[] sliceCtx = data.contexts() == null ? null : java.util.Arrays.copyOfRange(data.contexts(), from, n);
+        Gate champ = gate(new FastScorer(champion), slice, sliceCtx);
+        Gate chall = gate(new FastScorer(challenger), slice, sliceCtx);
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("samples", (double) n);
+        f.put("slice", (double) slice.length);
+        f.put("champion_error", champ.error);
+        f.put("challenger_error", chall.error);
+        f.put("champion_anomaly_rate", champ.rate);
+        f.put("challenger_anomaly_rate", chall.rate);
+        double tol = cfg.getDouble(Settings.RETRAIN_TOLERANCE);
+        double rateTol = cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE);
+        if (chall.error > champ.error * (1 + tol)) {
+            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
+                    "challenger reconstruction error %.4f worse than champion %.4f beyond %.0f%%", chall.error, champ.error, tol * 100),
+                    champion.version(), version, trigger, f, secs(t0));
+        }
+        if (!acceptNewNormal && chall.rate > champ.rate + rateTol) {
+            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
+                    "challenger flags %.2f%% of the newest slice, champion %.2f%% (tolerance %.2f%%)", 100 * chall.rate,
+                    100 * champ.rate, 100 * rateTol), champion.version(), version, trigger, f, secs(t0));
+        }
+        publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
+        return new Decision(Outcome.PUBLISHED, String.format(Locale.ROOT, "v%d published: error %.4f vs %.4f, anomaly rate %.2f%% vs %.2f%%",
+                version, chall.error, champ.error, 100 * chall.rate, 100 * champ.rate), champion.version(), version, trigger, f, secs(t0));
+    }
+
+    private record Gate(double error, double rate) {
+    }
+
+    /**
+     * Reconstruction error (RMSE of decode(μ(x)) standardized by the slice's own deviation, the
+     * same yardstick for both models) and the share flagged at the model's own threshold.
+     */
+    private static Gate gate(FastScorer s, double[][] slice, String[] ctx) {
+        int d = s.inputDim();
+        double[] mean = new double[d];
+        double[] sd = new double[d];
+        for (double[] r : slice) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += r[j] / slice.length;
+            }
+        }
+        for (double[] r : slice) {
+            for (int j = 0; j < d; j++) {
+                sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / slice.length;
+            }
+        }
+        FastScorer.Scratch scratch = s.newScratch();
+        float[] row = new float[d];
+        double sq = 0;
+        int flagged = 0;
+        for (int i = 0; i < slice.length; i++) {
+            for (int j = 0; j < d; j++) {
+                row[j] = (float) slice[i][j];
+            }
+            double score = s.score(row, ctx == null ? 0 : s.contextSlot(ctx[i]), scratch);
+            if (s.isAnomaly(score)) {
+                flagged++;
+            }
+            for (int j = 0; j < d; j++) {
+                double e = (slice[i][j] - scratch.expected[j]) / Math.max(Math.sqrt(sd[j]), 1e-9);
+                sq += e * e;
+            }
+        }
+        return new Gate(Math.sqrt(sq / ((double) slice.length * d)), (double) flagged / slice.length);
+    }
+
+    private static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The bundle size limit is the codec's (for reading) and the topic plan's (for publishing). */
+    static long maxBundleBytes() {
+        return BundleCodec.DEFAULT_MAX_BYTES;
+    }
+}

@@ -1,0 +1,132 @@
+package io.latentstream.retrain;
+
+import io.latentstream.codec.BadRecordException;
+import io.latentstream.codec.InputFormat;
+import io.latentstream.codec.ParsedRecord;
+import io.latentstream.codec.RecordParser;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainingData;
+import io.latentstream.topology.DeadLetterHeaders;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The recent window of the samples topic, bounded by time and by count: records newer than
+ * {@code now - window}, reservoir-sampled down to {@code maxSamples} (uniform over the window), then
+ * ordered by time so the newest slice can be held out. Read read_committed, from the offsets of the
+ * window start up to the end offsets seen when reading began.
+ */
+public final class SamplesWindow {
+    /** The window: rows in time order and where they came from. */
+    public record Window(TrainingData data, long[] timestamps, long seen, Map<String, String> provenance) {
+    }
+
+    private SamplesWindow() {
+    }
+
+    public static Window read(String bootstrap, Map<String, String> kafkaOverrides, String topic, ModelBundle champion,
+                              long windowMs, int maxSamples, long seed, Duration timeout) {
+        Map<String, Object> p = new HashMap<>(kafkaOverrides);
+        p.put("bootstrap.servers", bootstrap);
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", "false");
+        p.putIfAbsent("client.id", "latentstream-retrain-window");
+        int d = champion.features().size();
+        boolean conditional = champion.conditional();
+        Map<InputFormat, RecordParser> parsers = new HashMap<>();
+        List<float[]> rows = new ArrayList<>();
+        List<String> contexts = new ArrayList<>();
+        List<Long> times = new ArrayList<>();
+        Random rnd = new Random(seed);
+        long seen = 0;
+        long from = System.currentTimeMillis() - windowMs;
+        Map<String, String> provenance = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, timeout).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            c.assign(parts);
+            Map<TopicPartition, Long> query = new HashMap<>();
+            parts.forEach(tp -> query.put(tp, from));
+            Map<TopicPartition, OffsetAndTimestamp> starts = c.offsetsForTimes(query, timeout);
+            Map<TopicPartition, Long> ends = c.endOffsets(parts, timeout);
+            for (TopicPartition tp : parts) {
+                OffsetAndTimestamp s = starts.get(tp);
+                c.seek(tp, s == null ? ends.get(tp) : s.offset());
+                provenance.put(tp.toString(), (s == null ? ends.get(tp) : s.offset()) + ".." + ends.get(tp));
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("timed out reading the samples window of " + topic);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (r.offset() >= ends.get(tp)) {
+                        continue;
+                    }
+                    Header fh = r.headers().lastHeader(DeadLetterHeaders.FORMAT);
+                    InputFormat format = fh == null ? InputFormat.JSON
+                            : InputFormat.parse(new String(fh.value(), StandardCharsets.UTF_8));
+                    RecordParser parser = parsers.computeIfAbsent(format, f -> new RecordParser(f, d, 16 << 20, conditional));
+                    ParsedRecord rec;
+                    try {
+                        rec = parser.parse(r.key(), r.value());
+                    } catch (BadRecordException e) {
+                        continue; // samples were valid when scored; a later format change is skipped, not fatal
+                    }
+                    seen++;
+                    float[] row = java.util.Arrays.copyOf(rec.features, d);
+                    if (rows.size() < maxSamples) {
+                        rows.add(row);
+                        contexts.add(rec.context);
+                        times.add(r.timestamp());
+                    } else {
+                        long j = (long) (rnd.nextDouble() * seen); // reservoir (Algorithm R)
+                        if (j < maxSamples) {
+                            rows.set((int) j, row);
+                            contexts.set((int) j, rec.context);
+                            times.set((int) j, r.timestamp());
+                        }
+                    }
+                }
+            }
+        }
+        Integer[] order = new Integer[rows.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
+        double[][] x = new double[order.length][d];
+        String[] ctx = conditional ? new String[order.length] : null;
+        long[] ts = new long[order.length];
+        for (int i = 0; i < order.length; i++) {
+            float[] r = rows.get(order[i]);
+            for (int j = 0; j < d; j++) {
+                x[i][j] = r[j];
+            }
+            if (ctx != null) {
+                ctx[i] = contexts.get(order[i]);
+            }
+            ts[i] = times.get(order[i]);
+        }
+        provenance.put("topic", topic);
+        provenance.put("window_ms", Long.toString(windowMs));
+        provenance.put("seen", Long.toString(seen));
+        TrainingData data = x.length == 0 ? null : new TrainingData(champion.features(), x, ctx,
+                conditional ? champion.manifest().context().column() : null, topic);
+        return new Window(data, ts, seen, provenance);
+    }
+}

@@ -1,0 +1,141 @@
+package io.latentstream.retrain;
+
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.ConfigLoader;
+import io.latentstream.lifecycle.ModelCatalog;
+import io.latentstream.lifecycle.ModelPublisher;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.ops.EmbeddedKafka;
+import io.latentstream.ops.Meters;
+import io.latentstream.ops.OpsHttpServer;
+import io.latentstream.topology.DeadLetterHeaders;
+import io.latentstream.topology.TestModels;
+import io.latentstream.topology.TopicApplier;
+import io.latentstream.topology.TopicPlan;
+import io.latentstream.topology.Topics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The retrainer on a real broker: POST /retrain auth matrix, a level-shifted samples window
+ * retrained into a published challenger, the decision on the models topic, rollback by control message.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class RetrainIT {
+    static final String TOKEN = "tok-" + System.nanoTime();
+
+    @Test
+    void levelShiftIsRetrainedPublishedAndRolledBack() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "rt", "application.id", "rt-app",
+                    "model.name", "t", "retrain.interval.ms", "0", "retrain.min.samples", "200", "retrain.epochs", "15"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "rt", 1, false);
+            }
+            Topics topics = Topics.from(cfg);
+            ModelPublisher publisher = new ModelPublisher(bootstrap, Map.of(), topics.models());
+            publisher.publish(TestModels.golden(), "publish"); // the champion, v1
+
+            // Samples after a level shift: the champion's normal moved by +4 on every feature.
+            Random rnd = new Random(2);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int i = 0; i < 1500; i++) {
+                    String ctx = "abc".charAt(i % 3) + "";
+                    double z = rnd.nextGaussian();
+                    StringBuilder v = new StringBuilder("[");
+                    for (int j = 0; j < 5; j++) {
+                        v.append(j > 0 ? "," : "").append(String.format(Locale.ROOT, "%.4f", 14 + z * (j % 2 == 0 ? 1 : -1) + 0.1 * rnd.nextGaussian()));
+                    }
+                    ProducerRecord<String, String> r = new ProducerRecord<>(topics.samples(), ctx, v.append("]").toString());
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
+            }
+
+            Meters meters = Meters.prometheus();
+            Retrainer retrainer = new Retrainer(cfg, bootstrap, meters);
+            try (RetrainService service = new RetrainService(cfg, bootstrap, retrainer).start();
+                 OpsHttpServer http = new OpsHttpServer("127.0.0.1", 0, (PrometheusMeterRegistry) meters.registry(), () -> null)) {
+                http.addRetrainEndpoint(TOKEN.getBytes(StandardCharsets.UTF_8), () -> {
+                    if (retrainer.busy()) {
+                        return OpsHttpServer.RetrainAnswer.BUSY;
+                    }
+                    service.request("retrain");
+                    return OpsHttpServer.RetrainAnswer.ACCEPTED;
+                });
+                await(service::leader, 60, "retrainer takes the lease");
+                HttpClient c = HttpClient.newHttpClient();
+                String url = "http://127.0.0.1:" + http.port() + "/retrain";
+                HttpResponse<String> none = post(c, url, null, "");
+                assertEquals(401, none.statusCode());
+                assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+                assertEquals(401, post(c, url, "Bearer wrong-" + TOKEN, "").statusCode());
+                assertEquals(401, post(c, url, "Basic " + TOKEN, "").statusCode());
+                assertEquals(405, c.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                assertEquals(413, post(c, url, "Bearer " + TOKEN, "x".repeat(2048)).statusCode());
+                assertEquals(202, post(c, url, "Bearer " + TOKEN, "").statusCode());
+                await(retrainer::busy, 30, "retrain starts");
+                assertEquals(409, post(c, url, "Bearer " + TOKEN, "").statusCode());
+                await(() -> meters.retrainDecisions("published") + meters.retrainDecisions("rejected") > 0, 180, "a decision");
+                assertEquals(1, meters.retrainDecisions("published"), "the level-shifted window must yield a published challenger");
+
+                // The decision record is written right after the metric counts it.
+                await(() -> !publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().isEmpty(), 30,
+                        "decision recorded on the models topic");
+                ModelCatalog catalog = publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+                assertEquals(2, catalog.desired().version());
+                assertEquals(1L, catalog.desired().bundle().manifest().parent());
+                assertTrue(catalog.decisions().stream().anyMatch(d -> d.path("outcome").asText().equals("published")),
+                        catalog.decisions().toString());
+                System.out.println("retrain decision: " + catalog.decisions().get(catalog.decisions().size() - 1));
+
+                try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                        new StringSerializer())) {
+                    p.send(new ProducerRecord<>(topics.control(), null, "{\"action\":\"rollback\",\"to\":1}")).get();
+                }
+                await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).desired().version() == 1, 60,
+                        "rollback by control message");
+            }
+        }
+    }
+
+    static HttpResponse<String> post(HttpClient c, String url, String auth, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void await(BooleanSupplier cond, int seconds, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

@@ -44,6 +44,9 @@ public final class Settings {
     public static final String RETRAIN_TOLERANCE = "retrain.gate.tolerance";
     public static final String RETRAIN_RATE_TOLERANCE = "retrain.gate.anomaly.rate.tolerance";
     public static final String RETRAIN_TOKEN_FILE = "retrain.token.file";
+    public static final String RETRAIN_DRIFT_FACTOR = "retrain.drift.anomaly.rate.factor";
+    public static final String RETRAIN_DRIFT_WINDOW_MS = "retrain.drift.window.ms";
+    public static final String RETRAIN_DRIFT_DURATION_MS = "retrain.drift.duration.ms";
     public static final String RETRAIN_TOKEN = "retrain.token";
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
     public static final String HTTP_PORT = "http.port";
@@ -133,7 +136,7 @@ public final class Settings {
                     "Port of the HTTP server; 0 picks a free port, -1 disables the server.")
             .define(RETRAIN_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.MEDIUM,
                     "retrain: scheduled retraining interval; 0 turns the schedule off (control topic and POST /retrain still work).")
-            .define(RETRAIN_WINDOW_MS, Type.LONG, 86_400_000L, Range.atLeast(60_000), Importance.MEDIUM,
+            .define(RETRAIN_WINDOW_MS, Type.LONG, 86_400_000L, Range.atLeast(1_000), Importance.MEDIUM,
                     "retrain: how far back the samples window reaches.")
             .define(RETRAIN_MAX_SAMPLES, Type.INT, 100_000, Range.between(100, 10_000_000), Importance.MEDIUM,
                     "retrain: most samples trained on (reservoir-sampled when the window holds more), so training cost "
@@ -148,6 +151,14 @@ public final class Settings {
             .define(RETRAIN_RATE_TOLERANCE, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.MEDIUM,
                     "retrain: the challenger's anomaly rate on the newest slice may exceed the champion's by this much "
                             + "(absolute); ignored by accept-new-normal.")
+            .define(RETRAIN_DRIFT_FACTOR, Type.DOUBLE, 5.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "retrain: drift trigger when the live anomaly rate (read from <prefix>.scores) exceeds this many times "
+                            + "the active model's calibrated rate; 0 turns drift detection off.")
+            .define(RETRAIN_DRIFT_WINDOW_MS, Type.LONG, 300_000L, Range.atLeast(1000), Importance.LOW,
+                    "retrain: sliding window over which the live anomaly rate is measured.")
+            .define(RETRAIN_DRIFT_DURATION_MS, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
+                    "retrain: how long the rate must stay above the bound before a drift retrain (which also trains on "
+                            + "flagged samples: the shifted data is the candidate new normal, and the gate still decides).")
             .define(RETRAIN_TOKEN_FILE, Type.STRING, "", Importance.MEDIUM,
                     "retrain: file holding the bearer token of POST /retrain (or use retrain.token / LATENTSTREAM_RETRAIN_TOKEN).")
             .define(RETRAIN_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
@@ -159,8 +170,8 @@ public final class Settings {
             .define(LATENT_ENCODING, Type.STRING, "f32", ConfigDef.ValidString.in("f32", "f16", "i8"), Importance.MEDIUM,
                     "Encoding of latent frames: f32 (exact), f16 (half size) or i8 (quarter size, per-frame scale).")
             .define(SAMPLES_FRACTION, Type.DOUBLE, 0.02, Range.between(0.0, 1.0), Importance.MEDIUM,
-                    "Share of records scored normal that are copied to <prefix>.samples for retraining "
-                            + "(decided by a hash of topic-partition-offset, so a replay samples the same records).")
+                    "Share of scored records copied to <prefix>.samples for retraining, flagged ones marked with header "
+                            + "ls.anomaly=true (decided by a hash of topic-partition-offset, so a replay samples the same records).")
             .define(SCORE_TOP_FEATURES, Type.INT, 3, Range.between(1, 100), Importance.LOW,
                     "How many top contributing features a score record lists.")
             .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",

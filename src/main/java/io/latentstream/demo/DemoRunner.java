@@ -9,6 +9,8 @@ import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.ops.Meters;
+import io.latentstream.retrain.RetrainService;
+import io.latentstream.retrain.Retrainer;
 import io.latentstream.topology.ModelRef;
 import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.TopicApplier;
@@ -77,8 +79,20 @@ public final class DemoRunner {
         say("latentstream demo: starting an embedded Kafka broker (KRaft) on 127.0.0.1 ...");
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
             say(String.format(Locale.ROOT, "broker ready at %s in %.1f s", kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9));
-            AppConfig cfg = baseConfig.with(Map.of(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                    Settings.APPLICATION_ID, "latentstream-demo"));
+            Map<String, String> demo = new HashMap<>();
+            demo.put(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            demo.put(Settings.APPLICATION_ID, "latentstream-demo");
+            // Demo time scale: sample more, and let the retrainer see drift within seconds, not minutes.
+            demo.put(Settings.SAMPLES_FRACTION, "0.2");
+            demo.put(Settings.RETRAIN_INTERVAL_MS, "0");
+            demo.put(Settings.RETRAIN_DRIFT_WINDOW_MS, "15000");
+            demo.put(Settings.RETRAIN_DRIFT_FACTOR, "10"); // the synthetic stream injects ~4% anomalies of its own
+            demo.put(Settings.RETRAIN_DRIFT_DURATION_MS, "8000");
+            demo.put(Settings.RETRAIN_WINDOW_MS, "25000");
+            demo.put(Settings.RETRAIN_MIN_SAMPLES, "300");
+            demo.put(Settings.RETRAIN_EPOCHS, "15");
+            demo.put(Settings.HTTP_PORT, "-1");
+            AppConfig cfg = baseConfig.with(demo);
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicApplier.Report report = new TopicApplier(admin, 30_000)
@@ -101,7 +115,13 @@ public final class DemoRunner {
                 say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
                         + opts.rate() + " records/s into " + prefix + ".raw"
                         + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));
-                stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, model);
+                Retrainer retrainer = new Retrainer(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
+                        kafka.bootstrapServers(), meters);
+                try (RetrainService retrain = new RetrainService(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
+                        kafka.bootstrapServers(), retrainer).start()) {
+                    say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s); one entity shifts level at 45 s");
+                    stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, model);
+                }
             }
         } finally {
             finished.countDown();
@@ -176,7 +196,7 @@ public final class DemoRunner {
         long malformed = 0;
         long start = System.nanoTime();
         long end = opts.duration() == null ? Long.MAX_VALUE : start + opts.duration().toNanos();
-        long levelShiftAt = (long) opts.rate() * 90; // a level shift of one entity after 90 s of live data
+        long levelShiftAt = (long) opts.rate() * 45; // a level shift of one entity after 45 s of live data
         DemoView view = new DemoView(out, opts.tty());
         long nextView = start;
         long produced = 0;

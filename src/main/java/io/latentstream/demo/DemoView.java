@@ -33,8 +33,9 @@ final class DemoView {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "[%4.0fs] in %6.0f rec/s | out %6.0f rec/s | produced %,d | scored %,d | dead-lettered %,d | anomalies %,d | model v%d",
                 t, in, outRate, produced, meters.scoredCount(), meters.deadLetteredCount(), meters.anomalyCount(), scorer.version()));
-        lines.add(String.format(Locale.ROOT, "        injected anomalies caught %,d, missed %,d | false alarms %,d",
-                monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get()));
+        lines.add(String.format(Locale.ROOT, "        injected anomalies caught %,d, missed %,d | false alarms %,d | retrains published %d, rejected %d, skipped %d",
+                monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(), meters.retrainDecisions("published"),
+                meters.retrainDecisions("rejected"), meters.retrainDecisions("skipped")));
         if (tty) {
             lines.add("        latest anomalies:");
             for (DemoMonitor.Alert a : monitor.latest()) {

@@ -29,6 +29,7 @@ public final class Meters {
     private final AtomicLong activeModelVersion = new AtomicLong(0);
     private final Counter swaps;
     private final AtomicLong samplesWindow = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Double> driftRate = new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> lastPublished =
             new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> expectedAnomalyRate =
@@ -73,6 +74,9 @@ public final class Meters {
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.last.published.seconds", lastPublished,
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Unix time of the last published retrain (0 = none yet)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "drift.anomaly.rate", driftRate,
+                        java.util.concurrent.atomic.AtomicReference::get)
+                .description("Live anomaly rate the retrainer measures on the scores topic (drift statistic)").register(registry);
         for (String outcome : new String[] {"published", "rejected", "skipped", "failed"}) {
             Counter.builder(PREFIX + "retrain.decisions").tag("outcome", outcome).description("Retraining decisions by outcome")
                     .register(registry);
@@ -150,6 +154,10 @@ public final class Meters {
     public void trainingDuration(double seconds) {
         Timer.builder(PREFIX + "retrain.training.duration").description("Time to train a challenger")
                 .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+
+    public void driftAnomalyRate(double rate) {
+        driftRate.set(rate);
     }
 
     public void samplesWindow(int rows) {

@@ -43,8 +43,10 @@ public final class RetrainService implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> control;
     private final Thread thread;
     private volatile boolean leader;
+    private double expectedRate = 0.01;
     private volatile boolean running = true;
     private long nextScheduled;
+    private DriftMonitor drift;
 
     public RetrainService(AppConfig cfg, String bootstrap, Retrainer retrainer) {
         this.cfg = cfg;
@@ -108,8 +110,13 @@ public final class RetrainService implements AutoCloseable {
                     }
                 }
             });
+            double factor = cfg.getDouble(Settings.RETRAIN_DRIFT_FACTOR);
+            if (factor > 0) {
+                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).scores(), factor,
+                        cfg.getLong(Settings.RETRAIN_DRIFT_WINDOW_MS), cfg.getLong(Settings.RETRAIN_DRIFT_DURATION_MS));
+            }
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : control.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<byte[], byte[]> r : control.poll(Duration.ofMillis(250))) {
                     handle(r.value());
                 }
                 control.commitSync();
@@ -117,6 +124,15 @@ public final class RetrainService implements AutoCloseable {
                     nextScheduled = System.currentTimeMillis() + cfg.getLong(Settings.RETRAIN_INTERVAL_MS);
                     retrainer.retrain("schedule", false);
                 }
+                if (drift != null && drift.poll(expectedRate) && leader) {
+                    LOG.info("drift: live anomaly rate {} above {}x the calibrated {}", String.format("%.3f", drift.lastRate()),
+                            factor, expectedRate);
+                    retrainer.retrain("drift:anomaly-rate", false);
+                }
+                if (drift != null) {
+                    expectedRate = retrainer.expectedAnomalyRate();
+                }
+                retrainer.meters().driftAnomalyRate(drift == null ? 0 : drift.lastRate());
             }
         } catch (WakeupException e) {
             if (running) {
@@ -126,6 +142,9 @@ public final class RetrainService implements AutoCloseable {
             LOG.error("retrain triggers stopped", e);
         } finally {
             control.close(Duration.ofSeconds(5));
+            if (drift != null) {
+                drift.close();
+            }
         }
     }
 

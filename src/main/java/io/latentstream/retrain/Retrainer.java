@@ -63,6 +63,30 @@ public final class Retrainer {
         this.publisher = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
     }
 
+    private volatile double expectedAnomalyRate = 0.01;
+    private long expectedCheckedAt;
+
+    /** The calibrated anomaly rate of the active model (1 - threshold quantile), refreshed at most every 30 s. */
+    double expectedAnomalyRate() {
+        if (System.currentTimeMillis() - expectedCheckedAt > 30_000) {
+            expectedCheckedAt = System.currentTimeMillis();
+            try {
+                ModelCatalog.Verified v = publisher.snapshot(cfg.getString(Settings.MODEL_NAME), cfg.getInt(Settings.MODEL_MAX_BYTES),
+                        Duration.ofSeconds(10)).desired();
+                if (v != null) {
+                    expectedAnomalyRate = 1 - v.bundle().manifest().scoring().quantile();
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("could not refresh the calibrated anomaly rate: {}", e.toString());
+            }
+        }
+        return expectedAnomalyRate;
+    }
+
+    Meters meters() {
+        return meters;
+    }
+
     /** True while a run is in progress (POST /retrain answers 409 then). */
     public boolean busy() {
         return running.get();
@@ -71,7 +95,9 @@ public final class Retrainer {
     /**
      * Runs one retrain unless one is already running in this process.
      *
-     * @param acceptNewNormal skip the gate's anomaly-rate check (operator re-baselines after a real level shift)
+     * @param acceptNewNormal train on flagged samples too and skip the gate's anomaly-rate check (an operator
+     *                        re-baselines after a real level shift). A drift-triggered run trains on the flagged
+     *                        samples of contexts that are mostly flagged (shifted entities) and keeps the full gate.
      * @return the decision, or null when another run was in progress
      */
     public Decision retrain(String trigger, boolean acceptNewNormal) {
@@ -99,6 +125,7 @@ public final class Retrainer {
             running.set(false);
         }
         meters.retrainDecision(decision.outcome().name().toLowerCase(Locale.ROOT), decision.seconds());
+        expectedCheckedAt = 0; // a new champion may have a new calibration
         LOG.info("retrain ({}) {}: {}", trigger, decision.outcome(), decision.reason());
         try {
             publisher.recordDecision(name, decision.toRecord());
@@ -111,6 +138,8 @@ public final class Retrainer {
     private Decision challenge(ModelBundle champion, long latestVersion, String trigger, boolean acceptNewNormal, long t0) {
         SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
                 cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
+                acceptNewNormal ? SamplesWindow.Flagged.INCLUDE
+                        : trigger.startsWith("drift") ? SamplesWindow.Flagged.MAJORITY_CONTEXTS : SamplesWindow.Flagged.EXCLUDE,
                 Duration.ofMinutes(2));
         meters.samplesWindow(w.data() == null ? 0 : w.data().rows());
         int min = cfg.getInt(Settings.RETRAIN_MIN_SAMPLES);

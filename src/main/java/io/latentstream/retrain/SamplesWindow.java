@@ -37,8 +37,21 @@ public final class SamplesWindow {
     private SamplesWindow() {
     }
 
+    /** Which samples flagged anomalous (header ls.anomaly=true) the window keeps. */
+    public enum Flagged {
+        /** None: a routine retrain must not learn an incident as normal. */
+        EXCLUDE,
+        /**
+         * Only those of a context (entity) whose samples in the window are mostly flagged: that
+         * entity has shifted level, and its new data is the candidate new normal (the gate decides).
+         */
+        MAJORITY_CONTEXTS,
+        /** All (an operator's accept-new-normal). */
+        INCLUDE
+    }
+
     public static Window read(String bootstrap, Map<String, String> kafkaOverrides, String topic, ModelBundle champion,
-                              long windowMs, int maxSamples, long seed, Duration timeout) {
+                              long windowMs, int maxSamples, long seed, Flagged flaggedRows, Duration timeout) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
@@ -50,6 +63,8 @@ public final class SamplesWindow {
         List<float[]> rows = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
         List<Long> times = new ArrayList<>();
+        List<Boolean> flags = new ArrayList<>();
+        Map<String, long[]> shares = new HashMap<>(); // context -> {samples, flagged}
         Random rnd = new Random(seed);
         long seen = 0;
         long from = System.currentTimeMillis() - windowMs;
@@ -77,6 +92,8 @@ public final class SamplesWindow {
                     if (r.offset() >= ends.get(tp)) {
                         continue;
                     }
+                    Header flagHeader = r.headers().lastHeader(DeadLetterHeaders.ANOMALY);
+                    boolean flagged = flagHeader != null && "true".equals(new String(flagHeader.value(), StandardCharsets.UTF_8));
                     Header fh = r.headers().lastHeader(DeadLetterHeaders.FORMAT);
                     InputFormat format = fh == null ? InputFormat.JSON
                             : InputFormat.parse(new String(fh.value(), StandardCharsets.UTF_8));
@@ -88,26 +105,49 @@ public final class SamplesWindow {
                         continue; // samples were valid when scored; a later format change is skipped, not fatal
                     }
                     seen++;
+                    String ctxKey = rec.context == null ? "" : rec.context;
+                    long[] share = shares.computeIfAbsent(ctxKey, k -> new long[2]);
+                    share[0]++;
+                    share[1] += flagged ? 1 : 0;
                     float[] row = java.util.Arrays.copyOf(rec.features, d);
                     if (rows.size() < maxSamples) {
                         rows.add(row);
                         contexts.add(rec.context);
                         times.add(r.timestamp());
+                        flags.add(flagged);
                     } else {
                         long j = (long) (rnd.nextDouble() * seen); // reservoir (Algorithm R)
                         if (j < maxSamples) {
                             rows.set((int) j, row);
                             contexts.set((int) j, rec.context);
                             times.set((int) j, r.timestamp());
+                            flags.set((int) j, flagged);
                         }
                     }
                 }
             }
         }
-        Integer[] order = new Integer[rows.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        List<Integer> keep = new ArrayList<>();
+        List<String> rebaselined = new ArrayList<>();
+        shares.forEach((ctx, sh) -> {
+            if (sh[1] * 2 > sh[0]) {
+                rebaselined.add(ctx.isEmpty() ? "(all)" : ctx);
+            }
+        });
+        for (int i = 0; i < rows.size(); i++) {
+            boolean keepRow = switch (flaggedRows) {
+                case EXCLUDE -> !flags.get(i);
+                case INCLUDE -> true;
+                case MAJORITY_CONTEXTS -> {
+                    long[] sh = shares.get(contexts.get(i) == null ? "" : contexts.get(i));
+                    yield !flags.get(i) || sh[1] * 2 > sh[0];
+                }
+            };
+            if (keepRow) {
+                keep.add(i);
+            }
         }
+        Integer[] order = keep.toArray(new Integer[0]);
         java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
         double[][] x = new double[order.length][d];
         String[] ctx = conditional ? new String[order.length] : null;
@@ -125,6 +165,10 @@ public final class SamplesWindow {
         provenance.put("topic", topic);
         provenance.put("window_ms", Long.toString(windowMs));
         provenance.put("seen", Long.toString(seen));
+        provenance.put("flagged_rows", flaggedRows.name().toLowerCase(java.util.Locale.ROOT));
+        if (flaggedRows == Flagged.MAJORITY_CONTEXTS && !rebaselined.isEmpty()) {
+            provenance.put("rebaselined_contexts", String.join(",", rebaselined));
+        }
         TrainingData data = x.length == 0 ? null : new TrainingData(champion.features(), x, ctx,
                 conditional ? champion.manifest().context().column() : null, topic);
         return new Window(data, ts, seen, provenance);

@@ -14,6 +14,8 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_OFFSET = "ls.source.offset";
     /** On latent frames, scores and samples: the model version (also inside frames and score JSON). */
     public static final String MODEL_VERSION = "ls.model.version";
+    /** On samples: "true" when the record was flagged anomalous (only a re-baseline trains on those). */
+    public static final String ANOMALY = "ls.anomaly";
     /** On samples: the input format of the (original) value. */
     public static final String FORMAT = "ls.format";
 }

@@ -30,6 +30,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final LatentFrame.Encoding encoding;
     private final double sampleFraction;
     private final int topFeatures;
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
     private ProcessorContext<byte[], byte[]> ctx;
 
     // Per-model working state, rebuilt when the model changes.
@@ -94,9 +96,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
         if (anomaly) {
             ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
-        } else if (sampleFraction > 0 && sampled(topic, partition, offset)) {
+        }
+        if (sampleFraction > 0 && sampled(topic, partition, offset)) {
+            // Flagged records are sampled too, marked: routine retrains skip them (a window with an
+            // incident must not teach it as normal); an operator's re-baseline after a real level
+            // shift trains on them.
             Headers sh = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader)
-                    .add(DeadLetterHeaders.FORMAT, format.id().getBytes(StandardCharsets.UTF_8));
+                    .add(DeadLetterHeaders.FORMAT, format.id().getBytes(StandardCharsets.UTF_8))
+                    .add(DeadLetterHeaders.ANOMALY, anomaly ? TRUE : FALSE);
             ctx.forward(new Record<>(record.key(), record.value(), record.timestamp(), sh), TopologyFactory.SAMPLES_SINK);
             meters.sampled();
         }

@@ -17,7 +17,7 @@ import org.apache.kafka.streams.Topology;
  * input --> score --+--> latents     (latent frame per scored record)
  *                   +--> scores      (score JSON per scored record)
  *                   +--> anomalies   (score JSON of flagged records)
- *                   +--> samples     (original bytes of sampled normal records)
+ *                   +--> samples     (original bytes of sampled records, flagged ones marked)
  *                   +--> dlq         (original bytes + reason headers of bad records)
  * </pre>
  */

@@ -112,29 +112,8 @@ public final class RunCommand implements Callable<Integer> {
             return null;
         }
         OpsHttpServer http = new OpsHttpServer(cfg.getString(Settings.HTTP_BIND_ADDRESS), port,
-                (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) meters.registry(), () -> new OpsHttpServer.Status() {
-                    @Override
-                    public boolean healthy() {
-                        ProcessorRuntime rt = runtime.get();
-                        return rt == null || rt.healthy(); // waiting for a model is alive, not dead
-                    }
-
-                    @Override
-                    public boolean ready() {
-                        ProcessorRuntime rt = runtime.get();
-                        return rt != null && rt.ready();
-                    }
-
-                    @Override
-                    public java.util.Map<String, Object> details() {
-                        ProcessorRuntime rt = runtime.get();
-                        java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
-                        d.put("state", rt == null ? "WAITING_FOR_MODEL" : rt.state().name());
-                        d.put("model_name", cfg.getString(Settings.MODEL_NAME));
-                        d.put("model_version", model.current() == null ? null : model.current().version());
-                        return d;
-                    }
-                });
+                (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) meters.registry(),
+                () -> ProcessorRuntime.status(runtime, model, cfg.getString(Settings.MODEL_NAME)));
         out.println("http: /metrics /health /ready on " + cfg.getString(Settings.HTTP_BIND_ADDRESS) + ":" + http.port());
         out.flush();
         return http;

@@ -9,6 +9,7 @@ import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.ops.Meters;
+import io.latentstream.ops.OpsHttpServer;
 import io.latentstream.retrain.RetrainService;
 import io.latentstream.retrain.Retrainer;
 import io.latentstream.topology.ModelRef;
@@ -16,7 +17,6 @@ import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.TopicApplier;
 import io.latentstream.topology.TopicPlan;
 import io.latentstream.topology.Topics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -91,7 +91,8 @@ public final class DemoRunner {
             demo.put(Settings.RETRAIN_WINDOW_MS, "25000");
             demo.put(Settings.RETRAIN_MIN_SAMPLES, "300");
             demo.put(Settings.RETRAIN_EPOCHS, "15");
-            demo.put(Settings.HTTP_PORT, "-1");
+            demo.put(Settings.HTTP_BIND_ADDRESS, "127.0.0.1"); // the demo serves on loopback only
+            demo.put(Settings.HTTP_PORT, "0");
             AppConfig cfg = baseConfig.with(demo);
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -108,10 +109,15 @@ public final class DemoRunner {
             // up and verified by the processor's model watcher.
             new ModelPublisher(kafka.bootstrapServers(), cfg.kafkaOverrides(), Topics.from(cfg).models()).publish(bundle, "publish");
             say("published model " + bundle.manifest().name() + " v" + bundle.version() + " to " + prefix + ".models");
-            Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            Meters meters = Meters.prometheus();
             ModelRef model = new ModelRef();
-            try (ProcessorRuntime processor = ProcessorRuntime.startWatching(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
+            java.util.concurrent.atomic.AtomicReference<ProcessorRuntime> running = new java.util.concurrent.atomic.AtomicReference<>();
+            try (OpsHttpServer http = new OpsHttpServer(cfg.getString(Settings.HTTP_BIND_ADDRESS), cfg.getInt(Settings.HTTP_PORT),
+                    (PrometheusMeterRegistry) meters.registry(), () -> ProcessorRuntime.status(running::get, model, bundle.manifest().name()));
+                 ProcessorRuntime processor = ProcessorRuntime.startWatching(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
                     kafka.bootstrapServers(), model, meters, this::say)) {
+                running.set(processor);
+                say("processor metrics and health: http://127.0.0.1:" + http.port() + "/metrics  /health  /ready");
                 say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
                         + opts.rate() + " records/s into " + prefix + ".raw"
                         + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));

@@ -133,6 +133,34 @@ public final class ProcessorRuntime implements AutoCloseable {
         return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR && s != KafkaStreams.State.NOT_RUNNING;
     }
 
+    /** What /health and /ready of a processor report; the runtime may still be starting (null). */
+    public static io.latentstream.ops.OpsHttpServer.Status status(java.util.function.Supplier<ProcessorRuntime> runtime, ModelRef model,
+                                                                  String modelName) {
+        return new io.latentstream.ops.OpsHttpServer.Status() {
+            @Override
+            public boolean healthy() {
+                ProcessorRuntime rt = runtime.get();
+                return rt == null || rt.healthy(); // waiting for a model is alive, not dead
+            }
+
+            @Override
+            public boolean ready() {
+                ProcessorRuntime rt = runtime.get();
+                return rt != null && rt.ready();
+            }
+
+            @Override
+            public Map<String, Object> details() {
+                ProcessorRuntime rt = runtime.get();
+                Map<String, Object> d = new java.util.LinkedHashMap<>();
+                d.put("state", rt == null ? "WAITING_FOR_MODEL" : rt.state().name());
+                d.put("model_name", modelName);
+                d.put("model_version", model.current() == null ? null : model.current().version());
+                return d;
+            }
+        };
+    }
+
     /** The model currently scoring (null only before the first one). */
     public ModelRef model() {
         return model;

@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Random;
 
 /** Small generated data for model tests: low-rank structure plus noise, optionally per context. */
-final class Synthetic {
+public final class Synthetic {
     private Synthetic() {
     }
 
-    static List<String> names(int d) {
+    public static List<String> names(int d) {
         List<String> n = new ArrayList<>();
         for (int j = 0; j < d; j++) {
             n.add("f" + j);
@@ -18,7 +18,7 @@ final class Synthetic {
     }
 
     /** n rows of d features driven by r latent factors (so a small latent compresses them). */
-    static double[][] lowRank(int n, int d, int r, long seed) {
+    public static double[][] lowRank(int n, int d, int r, long seed) {
         Random rnd = new Random(seed);
         double[][] mix = new double[r][d];
         for (int f = 0; f < r; f++) {
@@ -44,7 +44,7 @@ final class Synthetic {
     }
 
     /** Contexts "a","b","c" with very different offsets per context. */
-    static String[] contexts(double[][] x, long seed) {
+    public static String[] contexts(double[][] x, long seed) {
         Random rnd = new Random(seed);
         String[] c = new String[x.length];
         for (int i = 0; i < x.length; i++) {

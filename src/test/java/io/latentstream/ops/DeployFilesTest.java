@@ -43,13 +43,14 @@ class DeployFilesTest {
     void composeMatchesTheCode() throws Exception {
         Path compose = Path.of("deploy/compose/docker-compose.yml");
         JsonNode services = yamlDocs(compose).get(0).get("services");
-        for (String s : List.of("kafka", "topics", "processor", "prometheus", "grafana")) {
+        for (String s : List.of("kafka", "topics", "processor", "retrainer", "prometheus", "grafana")) {
             assertTrue(services.has(s), "compose service " + s);
         }
         assertEquals("topics", services.get("topics").get("command").get(0).asText());
         assertEquals("apply", services.get("topics").get("command").get(1).asText());
         assertEquals("run", services.get("processor").get("command").get(0).asText());
-        for (String s : List.of("topics", "processor")) {
+        assertEquals("retrain", services.get("retrainer").get("command").get(0).asText());
+        for (String s : List.of("topics", "processor", "retrainer")) {
             Map<String, String> env = new HashMap<>();
             services.get(s).get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
             AppConfig cfg = ConfigLoader.load(null, env, Map.of()); // every LATENTSTREAM_* is a real setting with a valid value
@@ -67,6 +68,8 @@ class DeployFilesTest {
         String prom = Files.readString(Path.of("monitoring/prometheus/prometheus.yml"));
         assertTrue(prom.contains("processor:" + HTTP_PORT), "scrape target port = http.port");
         assertTrue(prom.contains("job_name: latentstream-processor"));
+        assertTrue(prom.contains("retrainer:" + services.get("retrainer").get("environment").get("LATENTSTREAM_HTTP_PORT").asText()),
+                "retrainer scrape target = its http.port");
         assertTrue(Files.readString(Path.of("monitoring/prometheus/rules.yml")).contains("job=\"latentstream-processor\""));
     }
 
@@ -89,6 +92,22 @@ class DeployFilesTest {
         assertEquals("--config", c.get("args").get(1).asText());
         assertEquals(mount + "/app.properties", c.get("args").get(2).asText());
         assertTrue(c.get("resources").get("requests").has("memory"));
+    }
+
+    @Test
+    void retrainerManifestKeepsTheTokenInASecret() throws Exception {
+        List<JsonNode> docs = yamlDocs(Path.of("deploy/k8s/retrainer.yaml"));
+        JsonNode secret = docs.stream().filter(d -> d.get("kind").asText().equals("Secret")).findFirst().orElseThrow();
+        JsonNode deployment = docs.stream().filter(d -> d.get("kind").asText().equals("Deployment")).findFirst().orElseThrow();
+        JsonNode c = deployment.get("spec").get("template").get("spec").get("containers").get(0);
+        assertEquals("retrain", c.get("args").get(0).asText());
+        JsonNode env = c.get("env").get(0);
+        assertEquals(io.latentstream.config.ConfigLoader.envName(Settings.RETRAIN_TOKEN), env.get("name").asText());
+        assertEquals(secret.get("metadata").get("name").asText(), env.get("valueFrom").get("secretKeyRef").get("name").asText());
+        assertEquals(image(), c.get("image").asText());
+        String port = c.get("args").get(4).asText();
+        assertEquals("http.port=" + c.get("ports").get(0).get("containerPort").asInt(), port);
+        assertEquals("/ready", c.get("readinessProbe").get("httpGet").get("path").asText());
     }
 
     @Test

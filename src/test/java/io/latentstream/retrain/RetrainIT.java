@@ -121,6 +121,90 @@ class RetrainIT {
         }
     }
 
+    /**
+     * A window poisoned with unflagged anomalies (5 features shifted by +6, 15% of the samples):
+     * robust training must keep them anomalous for the challenger, or the gate must reject it.
+     */
+    @Test
+    void poisonedWindowDoesNotTeachTheAnomaliesAndTwoRetrainersRunOnce() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "pz", "application.id", "pz-app",
+                    "model.name", "t", "retrain.interval.ms", "0", "retrain.min.samples", "200", "retrain.epochs", "20",
+                    "retrain.drift.anomaly.rate.factor", "0"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "pz", 1, false);
+            }
+            Topics topics = Topics.from(cfg);
+            ModelPublisher publisher = new ModelPublisher(bootstrap, Map.of(), topics.models());
+            publisher.publish(TestModels.golden(), "publish");
+            double[][] normal = io.latentstream.model.Synthetic.lowRank(1700, 5, 2, 7);
+            String[] ctx = io.latentstream.model.Synthetic.contexts(normal, 8);
+            java.util.List<double[]> poison = new java.util.ArrayList<>();
+            java.util.List<String> poisonCtx = new java.util.ArrayList<>();
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int i = 0; i < normal.length; i++) {
+                    double[] row = normal[i].clone();
+                    if (i % 7 == 3) {
+                        for (int j = 0; j < 5; j++) {
+                            row[j] += 6;
+                        }
+                        poison.add(row);
+                        poisonCtx.add(ctx[i]);
+                    }
+                    StringBuilder v = new StringBuilder("[");
+                    for (int j = 0; j < 5; j++) {
+                        v.append(j > 0 ? "," : "").append(String.format(Locale.ROOT, "%.5f", row[j]));
+                    }
+                    p.send(new ProducerRecord<>(topics.samples(), ctx[i], v.append("]").toString()));
+                }
+            }
+            Meters m1 = Meters.prometheus();
+            Meters m2 = Meters.prometheus();
+            Retrainer r1 = new Retrainer(cfg, bootstrap, m1);
+            Retrainer r2 = new Retrainer(cfg, bootstrap, m2);
+            try (RetrainService s1 = new RetrainService(cfg, bootstrap, r1).start();
+                 RetrainService s2 = new RetrainService(cfg, bootstrap, r2).start()) {
+                await(() -> s1.leader() || s2.leader(), 60, "one retrainer takes the lease");
+                Thread.sleep(2000);
+                assertTrue(s1.leader() != s2.leader(), "exactly one leader");
+                s1.request("retrain");
+                await(() -> decisions(m1) + decisions(m2) > 0, 180, "a decision");
+                Thread.sleep(3000);
+                assertEquals(1, decisions(m1) + decisions(m2), "two retrainers, one run");
+            }
+            await(() -> !publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().isEmpty(), 30,
+                    "decision recorded");
+            ModelCatalog catalog = publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            var decision = catalog.decisions().get(0);
+            System.out.println("poisoned window decision: " + decision);
+            if (decision.path("outcome").asText().equals("published")) {
+                io.latentstream.model.FastScorer challenger = new io.latentstream.model.FastScorer(catalog.desired().bundle());
+                var scratch = challenger.newScratch();
+                int flagged = 0;
+                for (int i = 0; i < poison.size(); i++) {
+                    float[] f = new float[5];
+                    for (int j = 0; j < 5; j++) {
+                        f[j] = (float) poison.get(i)[j];
+                    }
+                    if (challenger.isAnomaly(challenger.score(f, challenger.contextSlot(poisonCtx.get(i)), scratch))) {
+                        flagged++;
+                    }
+                }
+                System.out.printf(Locale.ROOT, "poisoned window: challenger v%d published and still flags %d of %d injected anomalies%n",
+                        challenger.version(), flagged, poison.size());
+                assertTrue(flagged >= 0.9 * poison.size(), "robust training must keep the poison anomalous: " + flagged + "/" + poison.size());
+            } else {
+                assertEquals("rejected", decision.path("outcome").asText(), decision.toString());
+            }
+        }
+    }
+
+    static long decisions(Meters m) {
+        return m.retrainDecisions("published") + m.retrainDecisions("rejected") + m.retrainDecisions("skipped") + m.retrainDecisions("failed");
+    }
+
     static HttpResponse<String> post(HttpClient c, String url, String auth, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body));
         if (auth != null) {

@@ -202,9 +202,14 @@ class ScoringTopologyTest {
         }
         assertEquals(n, offsets.size(), "each input offset exactly once");
         int anomalies = out(cfg, "anomalies").readRecordsToList().size();
-        int samples = out(cfg, "samples").readRecordsToList().size();
+        List<TestRecord<byte[], byte[]>> sampleRecords = out(cfg, "samples").readRecordsToList();
         assertEquals(meters.anomalyCount(), anomalies);
-        assertTrue(samples > 0 && samples <= scores.size() - anomalies);
+        assertTrue(sampleRecords.size() > 0 && sampleRecords.size() <= scores.size());
+        for (var smp : sampleRecords) {
+            String flag = header(smp, DeadLetterHeaders.ANOMALY);
+            assertTrue("true".equals(flag) || "false".equals(flag), "samples say whether they were flagged");
+            assertEquals("json", header(smp, DeadLetterHeaders.FORMAT));
+        }
     }
 
     @Test

@@ -174,12 +174,32 @@ public final class Retrainer {
         f.put("challenger_error", chall.error);
         f.put("champion_anomaly_rate", champ.rate);
         f.put("challenger_anomaly_rate", chall.rate);
+        int championFlags = 0;
+        int bothFlag = 0;
+        for (int i = 0; i < slice.length; i++) {
+            if (champ.flagged[i]) {
+                championFlags++;
+                bothFlag += chall.flagged[i] ? 1 : 0;
+            }
+        }
+        double kept = championFlags == 0 ? 1 : (double) bothFlag / championFlags;
+        f.put("champion_flags_kept_by_challenger", kept);
         double tol = cfg.getDouble(Settings.RETRAIN_TOLERANCE);
         double rateTol = cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE);
         if (chall.error > champ.error * (1 + tol)) {
             return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
                     "challenger reconstruction error %.4f worse than champion %.4f beyond %.0f%%", chall.error, champ.error, tol * 100),
                     champion.version(), version, trigger, f, secs(t0));
+        }
+        // A routine retrain must not learn what the champion flags as normal (an incident, or a window
+        // poisoned by anomalies the samples did not mark): re-baselining is for drift runs and
+        // accept-new-normal.
+        boolean routine = !acceptNewNormal && !trigger.startsWith("drift");
+        if (routine && championFlags >= 10 && championFlags > 3 * rateTol * slice.length && kept < 0.5) {
+            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
+                    "challenger would treat %d of the %d newest records the champion flags as normal (keeps %.0f%%); "
+                            + "if this is the new normal, send {\"action\":\"accept-new-normal\"}", championFlags - bothFlag,
+                    championFlags, 100 * kept), champion.version(), version, trigger, f, secs(t0));
         }
         if (!acceptNewNormal && chall.rate > champ.rate + rateTol) {
             return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
@@ -191,7 +211,7 @@ public final class Retrainer {
                 version, chall.error, champ.error, 100 * chall.rate, 100 * champ.rate), champion.version(), version, trigger, f, secs(t0));
     }
 
-    private record Gate(double error, double rate) {
+    private record Gate(double error, double rate, boolean[] flagged) {
     }
 
     /**
@@ -216,6 +236,7 @@ public final class Retrainer {
         float[] row = new float[d];
         double sq = 0;
         int flagged = 0;
+        boolean[] flags = new boolean[slice.length];
         for (int i = 0; i < slice.length; i++) {
             for (int j = 0; j < d; j++) {
                 row[j] = (float) slice[i][j];
@@ -223,13 +244,14 @@ public final class Retrainer {
             double score = s.score(row, ctx == null ? 0 : s.contextSlot(ctx[i]), scratch);
             if (s.isAnomaly(score)) {
                 flagged++;
+                flags[i] = true;
             }
             for (int j = 0; j < d; j++) {
                 double e = (slice[i][j] - scratch.expected[j]) / Math.max(Math.sqrt(sd[j]), 1e-9);
                 sq += e * e;
             }
         }
-        return new Gate(Math.sqrt(sq / ((double) slice.length * d)), (double) flagged / slice.length);
+        return new Gate(Math.sqrt(sq / ((double) slice.length * d)), (double) flagged / slice.length, flags);
     }
 
     private static double secs(long t0) {

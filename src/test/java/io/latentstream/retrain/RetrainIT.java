@@ -99,16 +99,24 @@ class RetrainIT {
                 await(retrainer::busy, 30, "retrain starts");
                 assertEquals(409, post(c, url, "Bearer " + TOKEN, "").statusCode());
                 await(() -> meters.retrainDecisions("published") + meters.retrainDecisions("rejected") > 0, 180, "a decision");
-                assertEquals(1, meters.retrainDecisions("published"), "the level-shifted window must yield a published challenger");
+                assertEquals(1, meters.retrainDecisions("rejected"),
+                        "a routine retrain must not re-baseline a window the champion flags: that is accept-new-normal's job");
+                try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                        new StringSerializer())) {
+                    p.send(new ProducerRecord<>(topics.control(), null, "{\"action\":\"accept-new-normal\"}")).get();
+                }
+                await(() -> meters.retrainDecisions("published") > 0, 180, "accept-new-normal publishes");
 
-                // The decision record is written right after the metric counts it.
-                await(() -> !publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().isEmpty(), 30,
-                        "decision recorded on the models topic");
+                // Decision records are written right after the metric counts them.
+                await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().size() >= 2, 30,
+                        "decisions recorded on the models topic");
                 ModelCatalog catalog = publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
                 assertEquals(2, catalog.desired().version());
                 assertEquals(1L, catalog.desired().bundle().manifest().parent());
-                assertTrue(catalog.decisions().stream().anyMatch(d -> d.path("outcome").asText().equals("published")),
+                assertTrue(catalog.decisions().stream().anyMatch(d -> d.path("outcome").asText().equals("rejected")),
                         catalog.decisions().toString());
+                await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().stream()
+                        .anyMatch(d -> d.path("outcome").asText().equals("published")), 30, "published decision recorded");
                 System.out.println("retrain decision: " + catalog.decisions().get(catalog.decisions().size() - 1));
 
                 try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),

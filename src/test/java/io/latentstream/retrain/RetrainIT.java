@@ -209,6 +209,28 @@ class RetrainIT {
         }
     }
 
+    /** The schedule trigger: with an empty samples window the scheduled run is a recorded SKIPPED decision. */
+    @Test
+    void scheduleTriggersARunAndTheDecisionIsRecorded() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "sc", "application.id", "sc-app",
+                    "model.name", "t", "retrain.interval.ms", "2000", "retrain.drift.anomaly.rate.factor", "0"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "sc", 1, false);
+            }
+            ModelPublisher publisher = new ModelPublisher(bootstrap, Map.of(), Topics.from(cfg).models());
+            publisher.publish(TestModels.golden(), "publish");
+            Meters meters = Meters.prometheus();
+            try (RetrainService service = new RetrainService(cfg, bootstrap, new Retrainer(cfg, bootstrap, meters)).start()) {
+                await(() -> meters.retrainDecisions("skipped") > 0, 60, "a scheduled run");
+            }
+            await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).decisions().stream()
+                    .anyMatch(d -> d.path("trigger").asText().equals("schedule") && d.path("outcome").asText().equals("skipped")),
+                    30, "scheduled decision on the models topic");
+        }
+    }
+
     static long decisions(Meters m) {
         return m.retrainDecisions("published") + m.retrainDecisions("rejected") + m.retrainDecisions("skipped") + m.retrainDecisions("failed");
     }

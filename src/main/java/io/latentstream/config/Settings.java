@@ -46,6 +46,7 @@ public final class Settings {
     public static final String RETRAIN_TOKEN_FILE = "retrain.token.file";
     public static final String RETRAIN_DRIFT_FACTOR = "retrain.drift.anomaly.rate.factor";
     public static final String RETRAIN_DRIFT_WINDOW_MS = "retrain.drift.window.ms";
+    public static final String RETRAIN_DRIFT_LATENT_BOUND = "retrain.drift.latent.bound";
     public static final String RETRAIN_DRIFT_DURATION_MS = "retrain.drift.duration.ms";
     public static final String RETRAIN_TOKEN = "retrain.token";
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
@@ -154,6 +155,9 @@ public final class Settings {
             .define(RETRAIN_DRIFT_FACTOR, Type.DOUBLE, 5.0, Range.atLeast(0.0), Importance.MEDIUM,
                     "retrain: drift trigger when the live anomaly rate (read from <prefix>.scores) exceeds this many times "
                             + "the active model's calibrated rate; 0 turns drift detection off.")
+            .define(RETRAIN_DRIFT_LATENT_BOUND, Type.DOUBLE, 4.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "retrain: drift trigger when live latents (read from <prefix>.latents) are this far from the model's "
+                            + "validation latents: mean of (1/k) sum((mu - mean)^2 / var), about 1 without drift; 0 turns it off.")
             .define(RETRAIN_DRIFT_WINDOW_MS, Type.LONG, 300_000L, Range.atLeast(1000), Importance.LOW,
                     "retrain: sliding window over which the live anomaly rate is measured.")
             .define(RETRAIN_DRIFT_DURATION_MS, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,

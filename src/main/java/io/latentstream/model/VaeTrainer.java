@@ -274,6 +274,12 @@ public final class VaeTrainer {
         validation.put("score_p50", quantile(sortedScores, 0.5));
         validation.put("threshold", upper);
         validation.put("anomaly_rate", (double) Arrays.stream(valScores).filter(s -> s > upper).count() / valScores.length);
+        // Latent statistics of the validation rows: the reference of the retrainer's latent drift check.
+        double[][] latentStats = latentStats(weighted, valX, valSlots);
+        for (int i = 0; i < latentStats[0].length; i++) {
+            validation.put("latent_mean_" + i, latentStats[0][i]);
+            validation.put("latent_var_" + i, latentStats[1][i]);
+        }
         Manifest.ScoringSpec scoring = new Manifest.ScoringSpec(upper, lower, o.quantile(), o.direction().id(),
                 o.sensitivity(), featureWeights);
         Manifest manifest = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(),
@@ -322,6 +328,31 @@ public final class VaeTrainer {
             w[j] = (float) (1.0 / Math.max(mean[j], Math.max(1e-2 * avg, 1e-4)));
         }
         return w;
+    }
+
+    /** Mean and variance per latent dimension of μ(x) over the rows. */
+    static double[][] latentStats(FastScorer s, double[][] x, int[] slots) {
+        int k = s.latentDim();
+        double[] sum = new double[k];
+        double[] sq = new double[k];
+        FastScorer.Scratch scratch = s.newScratch();
+        float[] row = new float[s.inputDim()];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) x[i][j];
+            }
+            s.score(row, slots == null ? 0 : slots[i], scratch);
+            for (int t = 0; t < k; t++) {
+                sum[t] += scratch.latent[t];
+                sq[t] += scratch.latent[t] * scratch.latent[t];
+            }
+        }
+        double[][] out = new double[2][k];
+        for (int t = 0; t < k; t++) {
+            out[0][t] = sum[t] / x.length;
+            out[1][t] = Math.max(sq[t] / x.length - out[0][t] * out[0][t], 1e-6);
+        }
+        return out;
     }
 
     static double[] scores(FastScorer s, double[][] x, int[] slots) {

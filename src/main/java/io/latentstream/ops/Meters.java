@@ -30,6 +30,7 @@ public final class Meters {
     private final Counter swaps;
     private final AtomicLong samplesWindow = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicReference<Double> driftRate = new java.util.concurrent.atomic.AtomicReference<>(0.0);
+    private final java.util.concurrent.atomic.AtomicReference<Double> driftLatent = new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> lastPublished =
             new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> expectedAnomalyRate =
@@ -77,6 +78,9 @@ public final class Meters {
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "drift.anomaly.rate", driftRate,
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Live anomaly rate the retrainer measures on the scores topic (drift statistic)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "drift.latent.distance", driftLatent,
+                        java.util.concurrent.atomic.AtomicReference::get)
+                .description("Distance of live latents from the model's validation latents, ~1 without drift").register(registry);
         for (String outcome : new String[] {"published", "rejected", "skipped", "failed"}) {
             Counter.builder(PREFIX + "retrain.decisions").tag("outcome", outcome).description("Retraining decisions by outcome")
                     .register(registry);
@@ -156,8 +160,9 @@ public final class Meters {
                 .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
     }
 
-    public void driftAnomalyRate(double rate) {
-        driftRate.set(rate);
+    public void drift(double anomalyRate, double latentDistance) {
+        driftRate.set(anomalyRate);
+        driftLatent.set(latentDistance);
     }
 
     public void samplesWindow(int rows) {

@@ -43,7 +43,6 @@ public final class RetrainService implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> control;
     private final Thread thread;
     private volatile boolean leader;
-    private double expectedRate = 0.01;
     private volatile boolean running = true;
     private long nextScheduled;
     private DriftMonitor drift;
@@ -111,9 +110,11 @@ public final class RetrainService implements AutoCloseable {
                 }
             });
             double factor = cfg.getDouble(Settings.RETRAIN_DRIFT_FACTOR);
-            if (factor > 0) {
-                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).scores(), factor,
-                        cfg.getLong(Settings.RETRAIN_DRIFT_WINDOW_MS), cfg.getLong(Settings.RETRAIN_DRIFT_DURATION_MS));
+            double latentBound = cfg.getDouble(Settings.RETRAIN_DRIFT_LATENT_BOUND);
+            if (factor > 0 || latentBound > 0) {
+                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).scores(), Topics.from(cfg).latents(),
+                        new DriftStatistics(cfg.getLong(Settings.RETRAIN_DRIFT_WINDOW_MS), cfg.getLong(Settings.RETRAIN_DRIFT_DURATION_MS),
+                                factor, latentBound));
             }
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : control.poll(Duration.ofMillis(250))) {
@@ -124,15 +125,17 @@ public final class RetrainService implements AutoCloseable {
                     nextScheduled = System.currentTimeMillis() + cfg.getLong(Settings.RETRAIN_INTERVAL_MS);
                     retrainer.retrain("schedule", false);
                 }
-                if (drift != null && drift.poll(expectedRate) && leader) {
-                    LOG.info("drift: live anomaly rate {} above {}x the calibrated {}", String.format("%.3f", drift.lastRate()),
-                            factor, expectedRate);
-                    retrainer.retrain("drift:anomaly-rate", false);
+                DriftMonitor.Expectation expected = drift == null ? null : retrainer.expectation();
+                if (drift != null && drift.poll(expected) && leader) {
+                    DriftStatistics st = drift.stats();
+                    LOG.info("drift ({}): live anomaly rate {} (calibrated {}), latent distance {}", st.reason(),
+                            String.format("%.3f", st.rate()), expected == null ? "?" : String.format("%.3f", expected.anomalyRate()),
+                            String.format("%.2f", st.latentDistance()));
+                    retrainer.retrain("drift:" + st.reason(), false);
                 }
                 if (drift != null) {
-                    expectedRate = retrainer.expectedAnomalyRate();
+                    retrainer.meters().drift(drift.stats().rate(), drift.stats().latentDistance());
                 }
-                retrainer.meters().driftAnomalyRate(drift == null ? 0 : drift.lastRate());
             }
         } catch (WakeupException e) {
             if (running) {

@@ -63,24 +63,43 @@ public final class Retrainer {
         this.publisher = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
     }
 
-    private volatile double expectedAnomalyRate = 0.01;
+    private volatile DriftMonitor.Expectation expectation;
     private long expectedCheckedAt;
 
-    /** The calibrated anomaly rate of the active model (1 - threshold quantile), refreshed at most every 30 s. */
-    double expectedAnomalyRate() {
+    /**
+     * What the active model expects of live data (calibrated anomaly rate, validation latent mean
+     * and variance), refreshed at most every 30 s; null before any model exists.
+     */
+    DriftMonitor.Expectation expectation() {
         if (System.currentTimeMillis() - expectedCheckedAt > 30_000) {
             expectedCheckedAt = System.currentTimeMillis();
             try {
                 ModelCatalog.Verified v = publisher.snapshot(cfg.getString(Settings.MODEL_NAME), cfg.getInt(Settings.MODEL_MAX_BYTES),
                         Duration.ofSeconds(10)).desired();
                 if (v != null) {
-                    expectedAnomalyRate = 1 - v.bundle().manifest().scoring().quantile();
+                    var m = v.bundle().manifest();
+                    int k = m.architecture().latentDim();
+                    double[] mean = new double[k];
+                    double[] var = new double[k];
+                    boolean haveLatents = true;
+                    for (int i = 0; i < k; i++) {
+                        Double mi = m.validation().get("latent_mean_" + i);
+                        Double vi = m.validation().get("latent_var_" + i);
+                        if (mi == null || vi == null) {
+                            haveLatents = false;
+                            break;
+                        }
+                        mean[i] = mi;
+                        var[i] = vi;
+                    }
+                    expectation = new DriftMonitor.Expectation(v.version(), 1 - m.scoring().quantile(),
+                            haveLatents ? mean : null, haveLatents ? var : null);
                 }
             } catch (RuntimeException e) {
-                LOG.debug("could not refresh the calibrated anomaly rate: {}", e.toString());
+                LOG.debug("could not refresh the model's expectations: {}", e.toString());
             }
         }
-        return expectedAnomalyRate;
+        return expectation;
     }
 
     Meters meters() {

@@ -391,6 +391,11 @@ public final class VaeTrainer {
     }
 
     private static float[] perRow(VaeGraph g, INDArray x, INDArray c, int m, int k) {
+        return output(g, x, c, m, k, "per_row");
+    }
+
+    /** One [rows, 1] output of the deterministic path (ε = 0) for a batch. */
+    private static float[] output(VaeGraph g, INDArray x, INDArray c, int m, int k, String name) {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put("x", x);
         if (c != null) {
@@ -398,11 +403,11 @@ public final class VaeTrainer {
         }
         ph.put("eps", Nd4j.zeros(DataType.FLOAT, m, k));
         ph.put("w", Nd4j.ones(DataType.FLOAT, m, 1));
-        return g.sd.output(ph, "per_row").get("per_row").dup('c').data().asFloat();
+        return g.sd.output(ph, name).get(name).dup('c').data().asFloat();
     }
 
-    /** Deterministic (ε = 0) per-row loss of every row. */
-    private static float[] perRowAll(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k) {
+    /** One [rows, 1] output (per_row, rec or kl) of the deterministic path for every row, in batches. */
+    private static float[] outputAll(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k, String name) {
         float[] out = new float[xs.length];
         int d = xs[0].length;
         for (int start = 0; start < xs.length; start += 4096) {
@@ -416,10 +421,15 @@ public final class VaeTrainer {
                 }
             }
             INDArray c = cb == null ? null : Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT);
-            float[] part = perRow(g, Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT), c, m, k);
+            float[] part = output(g, Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT), c, m, k, name);
             System.arraycopy(part, 0, out, start, m);
         }
         return out;
+    }
+
+    /** Deterministic (ε = 0) per-row loss of every row. */
+    private static float[] perRowAll(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k) {
+        return outputAll(g, xs, slots, contextWidth, k, "per_row");
     }
 
     static double maskedMean(float[] values, boolean[] keep) {
@@ -459,25 +469,8 @@ public final class VaeTrainer {
 
     private static double meanOutput(VaeGraph g, float[][] xs, int[] slots, int contextWidth, int k, String output) {
         double sum = 0;
-        int d = xs[0].length;
-        for (int start = 0; start < xs.length; start += 4096) {
-            int m = Math.min(4096, xs.length - start);
-            float[] xb = new float[m * d];
-            float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
-            for (int r = 0; r < m; r++) {
-                System.arraycopy(xs[start + r], 0, xb, r * d, d);
-                if (cb != null) {
-                    cb[r * contextWidth + slots[start + r]] = 1f;
-                }
-            }
-            Map<String, INDArray> ph = new HashMap<>();
-            ph.put("x", Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT));
-            if (cb != null) {
-                ph.put("c", Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT));
-            }
-            ph.put("eps", Nd4j.zeros(DataType.FLOAT, m, k));
-            ph.put("w", Nd4j.ones(DataType.FLOAT, m, 1));
-            sum += g.sd.output(ph, output).get(output).sumNumber().doubleValue();
+        for (float v : outputAll(g, xs, slots, contextWidth, k, output)) {
+            sum += v;
         }
         return sum / xs.length;
     }

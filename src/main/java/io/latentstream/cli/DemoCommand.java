@@ -14,11 +14,16 @@ import java.util.concurrent.Callable;
 
 /** {@code latentstream demo}: the whole system on one machine. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start an embedded Kafka broker (KRaft) on 127.0.0.1, create the topics of the plan, and "
-                + "stream synthetic multi-sensor readings (several entities with their own baselines, seasonality, "
-                + "noise, injected spikes, a slow drift, a stuck sensor and a level shift) into <prefix>.raw, "
-                + "showing live progress until Ctrl-C or --duration. Leaves no process or temporary file behind."},
-        footer = {"", "Examples:", "  latentstream demo", "  latentstream demo --duration 30s --rate 1000 --entities 4"})
+        description = {"The whole system on one machine: an embedded Kafka broker (KRaft) on 127.0.0.1, the topic plan, a "
+                + "first model trained on the first minutes of the stream (progress bar), the processor, the retrainer, "
+                + "and a source: synthetic multi-sensor readings (entities with their own baselines, seasonality, noise, "
+                + "injected spikes, a slow drift, a stuck sensor, and a level shift at 45 s that the retrainer detects "
+                + "and re-baselines) or --replay of a CSV file. A live view shows rates, totals, the latest anomalies "
+                + "with their top features, the model version and retrain decisions; a summary at the end counts "
+                + "injected anomalies caught vs missed and false alarms. Runs until Ctrl-C or --duration and leaves "
+                + "no process, port or temporary file behind."},
+        footer = {"", "Examples:", "  latentstream demo", "  latentstream demo --duration 30s --rate 1000 --entities 4",
+            "  latentstream demo --replay ../shared/data/olive.csv --rate 50/s"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,9 +32,31 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Stop after this long (e.g. 30s, 2m). Default: run until Ctrl-C.")
     Duration duration;
 
-    @Option(names = "--rate", defaultValue = "500", paramLabel = "N",
-            description = "Records per second produced (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "500", paramLabel = "N[/s]", converter = RateConverter.class,
+            description = "Records per second produced, e.g. 500 or 200/s (default: ${DEFAULT-VALUE}).")
     int rate;
+
+    @Option(names = "--replay", paramLabel = "FILE.csv",
+            description = "Replay a CSV in the ../shared/data layout instead of the synthetic sensors: the first 30%% of rows "
+                    + "train the first model, the rest is streamed in file order; a 'context' column becomes the key and "
+                    + "the model's context; 'label' = 1 rows are counted as anomalies to catch.")
+    java.nio.file.Path replay;
+
+    /** Parses "500" or "500/s". */
+    static final class RateConverter implements picocli.CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String v = value.trim();
+            if (v.endsWith("/s")) {
+                v = v.substring(0, v.length() - 2);
+            }
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a rate (examples: 500, 200/s)");
+            }
+        }
+    }
 
     @Option(names = "--entities", defaultValue = "6", paramLabel = "N",
             description = "Number of simulated machines, each with its own baseline (default: ${DEFAULT-VALUE}).")
@@ -52,8 +79,11 @@ public final class DemoCommand implements Callable<Integer> {
         AppConfig cfg = Cli.config(spec);
         // The demo owns its broker: topics get replication 1 there.
         cfg = cfg.with(Map.of(Settings.TOPIC_REPLICATION_FACTOR, "1"));
+        if (replay != null && !java.nio.file.Files.isRegularFile(replay)) {
+            throw new UsageError("--replay " + replay + ": file not found");
+        }
         DemoRunner.Options opts = new DemoRunner.Options(duration, rate, entities, seed,
-                System.console() != null);
+                System.console() != null, replay);
         return new DemoRunner(cfg, opts, spec.commandLine().getOut()).run();
     }
 }

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DemoRunner {
     /** Demo options from the command line. */
-    public record Options(Duration duration, int rate, int entities, long seed, boolean tty) {
+    public record Options(Duration duration, int rate, int entities, long seed, boolean tty, java.nio.file.Path replay) {
     }
 
     private final AppConfig baseConfig;
@@ -100,8 +100,11 @@ public final class DemoRunner {
                         .apply(TopicPlan.builtIn(), prefix, cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR), false);
                 say("topics: " + report.actions().size() + " created under prefix '" + prefix + "'");
             }
-            SensorSimulator sim = new SensorSimulator(opts.entities(), opts.seed(), 0.003, -1);
-            ModelBundle bundle = trainFirstModel(sim);
+            DemoSource source = opts.replay() == null
+                    ? DemoSource.synthetic(new SensorSimulator(opts.entities(), opts.seed(), 0.003, -1))
+                    : DemoSource.replay(opts.replay());
+            say("source: " + source.describe());
+            ModelBundle bundle = trainFirstModel(source);
             if (!running.get()) {
                 return 0;
             }
@@ -126,7 +129,7 @@ public final class DemoRunner {
                 try (RetrainService retrain = new RetrainService(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
                         kafka.bootstrapServers(), retrainer).start()) {
                     say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s); one entity shifts level at 45 s");
-                    stream(kafka.bootstrapServers(), Topics.from(cfg), sim, meters, model);
+                    stream(kafka.bootstrapServers(), Topics.from(cfg), source, meters, model);
                 }
             }
         } finally {
@@ -147,20 +150,38 @@ public final class DemoRunner {
     }
 
     /** The first model: a conditional VAE (context = entity) on the first minutes of the stream. */
-    private ModelBundle trainFirstModel(SensorSimulator sim) {
-        int n = Math.min(24_000, Math.max(6_000, opts.rate() * 60));
-        double[][] x = new double[n][];
-        String[] ctx = new String[n];
-        for (int i = 0; i < n; i++) {
-            SensorSimulator.Reading r = sim.next();
-            x[i] = r.values();
-            ctx[i] = r.entity();
+    private ModelBundle trainFirstModel(DemoSource source) {
+        int want = opts.replay() == null ? Math.min(24_000, Math.max(6_000, opts.rate() * 60)) : -1;
+        List<double[]> rows = new ArrayList<>();
+        List<String> contexts = new ArrayList<>();
+        if (want > 0) {
+            for (int i = 0; i < want; i++) {
+                SensorSimulator.Reading r = source.next();
+                rows.add(r.values());
+                contexts.add(r.entity());
+            }
+        } else {
+            // Replay: the first 30% of the file trains the first model (protocol B); the rest is streamed.
+            DemoSource counter = source;
+            List<SensorSimulator.Reading> all = new ArrayList<>();
+            for (SensorSimulator.Reading r = counter.next(); r != null; r = counter.next()) {
+                all.add(r);
+            }
+            int cut = Math.max(10, all.size() * 3 / 10);
+            for (int i = 0; i < cut; i++) {
+                rows.add(all.get(i).values());
+                contexts.add(all.get(i).entity());
+            }
+            replayRest = all.subList(cut, all.size()).iterator();
         }
-        say(String.format(Locale.ROOT, "training the first model: conditional VAE on the first %,d readings (%d entities, %d sensors)",
-                n, opts.entities(), SensorSimulator.FEATURES.size()));
+        int n = rows.size();
+        double[][] x = rows.toArray(new double[0][]);
+        String[] ctx = source.contextColumn() == null ? null : contexts.toArray(new String[0]);
+        say(String.format(Locale.ROOT, "training the first model: %s on the first %,d readings (%d features)",
+                ctx == null ? "VAE" : "conditional VAE", n, source.features().size()));
         TrainOptions o = TrainOptions.defaults().withEpochs(40).withBatch(256, 3e-3).withSeed(opts.seed());
         long start = System.nanoTime();
-        ModelBundle b = VaeTrainer.train(new TrainingData(SensorSimulator.FEATURES, x, ctx, "entity", "demo synthetic stream"), o,
+        ModelBundle b = VaeTrainer.train(new TrainingData(source.features(), x, ctx, source.contextColumn(), source.describe()), o,
                 new VaeTrainer.Identity("demo", 1, null, Map.of("source", "synthetic", "rows", "first " + n)), null,
                 (epoch, max, loss, val, improved, elapsed) -> {
                     int filled = (int) Math.round(24.0 * epoch / max);
@@ -182,7 +203,9 @@ public final class DemoRunner {
         return b;
     }
 
-    private void stream(String bootstrap, Topics topics, SensorSimulator sim, Meters meters, ModelRef model) throws InterruptedException {
+    private java.util.Iterator<SensorSimulator.Reading> replayRest;
+
+    private void stream(String bootstrap, Topics topics, DemoSource source, Meters meters, ModelRef model) throws InterruptedException {
         Map<String, Object> p = new HashMap<>(baseConfig.kafkaOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -216,12 +239,18 @@ public final class DemoRunner {
                     SensorSimulator.Injected label;
                     if (produced % 2000 == 1999) {
                         // Now and then a malformed record, to show the dead-letter path.
-                        key = SensorSimulator.entityName((int) (produced % opts.entities()));
+                        key = "malformed";
                         value = produced % 4000 == 1999 ? "{\"features\":[1,2,3" : "[1,2,3]";
                         label = null;
                         malformed++;
                     } else {
-                        SensorSimulator.Reading r = produced == levelShiftAt ? sim.shiftLevel() : sim.next();
+                        SensorSimulator.Reading r = replayRest != null ? (replayRest.hasNext() ? replayRest.next() : null)
+                                : produced == levelShiftAt ? source.nextWithLevelShift() : source.next();
+                        if (r == null) {
+                            say("replay finished");
+                            running.set(false);
+                            break;
+                        }
                         key = r.entity();
                         value = r.toJson();
                         label = r.injected();

@@ -17,7 +17,7 @@ public final class SensorSimulator {
             "voltage", "rpm", "humidity");
 
     /** What was injected into a reading; {@link #NONE} for a normal one. */
-    public enum Injected { NONE, SPIKE, DRIFT, STUCK, LEVEL_SHIFT }
+    public enum Injected { NONE, SPIKE, DRIFT, STUCK, LEVEL_SHIFT, LABELLED }
 
     /** One reading: entity id (the record key / context), event time, sensor values, label. */
     public record Reading(String entity, long timestampMs, double[] values, Injected injected) {

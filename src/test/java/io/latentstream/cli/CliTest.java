@@ -14,14 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs commands in-process through picocli, as users call them. */
-class CliTest {
+public class CliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         CommandLine cl = LatentstreamCommand.newCommandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -16,13 +16,4 @@ final class KafkaClients {
         p.putIfAbsent("client.id", "latentstream-admin");
         return p;
     }
-
-    static Map<String, Object> producer(AppConfig cfg, String bootstrap, String clientId) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
-        p.put("bootstrap.servers", bootstrap);
-        p.putIfAbsent("client.id", clientId);
-        p.putIfAbsent("linger.ms", "20");
-        p.putIfAbsent("compression.type", "lz4");
-        return p;
-    }
 }

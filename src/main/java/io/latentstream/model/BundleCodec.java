@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -277,7 +276,4 @@ public final class BundleCodec {
         return JSON.writeValueAsBytes(m);
     }
 
-    static String text(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
 }

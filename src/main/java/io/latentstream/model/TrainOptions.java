@@ -77,18 +77,6 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
                 featureWeighting, latentDim, hidden);
     }
 
-    public TrainOptions withPerContextNormalization(boolean v) {
-        return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
-                seed, trimFraction, contextDropout, v, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
-    }
-
-    public TrainOptions withFeatureWeighting(boolean v) {
-        return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
-                seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                v, latentDim, hidden);
-    }
-
     public TrainOptions withArchitecture(int latent, int[] hiddenSizes) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,

@@ -4,7 +4,6 @@ import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.lifecycle.ModelPublisher;
-import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainOptions;
@@ -277,8 +276,4 @@ public final class Retrainer {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    /** The bundle size limit is the codec's (for reading) and the topic plan's (for publishing). */
-    static long maxBundleBytes() {
-        return BundleCodec.DEFAULT_MAX_BYTES;
-    }
 }

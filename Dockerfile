@@ -6,6 +6,7 @@ COPY pom.xml .
 RUN mvn -B -q dependency:go-offline -DexcludeArtifactIds=randomcutforest-testutils || true
 COPY src src
 COPY topology topology
+# The image build packages the jar; the tests run in CI (`mvn verify` in .ci/run), not here.
 RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre

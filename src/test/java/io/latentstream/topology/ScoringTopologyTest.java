@@ -51,7 +51,7 @@ class ScoringTopologyTest {
         meters = new Meters(new SimpleMeterRegistry());
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "never-contacted:9092"); // TopologyTestDriver needs none
         driver = new TopologyTestDriver(TopologyFactory.build(cfg, new ModelRef(TestModels.goldenScorer()), meters), p);
         return driver.createInputTopic(Topics.from(cfg).input(), new ByteArraySerializer(), new ByteArraySerializer());
     }

@@ -6,6 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:-$here/../shared/data}"
 # One frozen copy of the jar for the whole table, even if the sources are rebuilt meanwhile.
+# Only the runnable jar is needed here; the tests run in `mvn verify`.
 [ -f "$here/target/latentstream.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
 frozen=$(mktemp -d)
 trap 'rm -rf "$frozen"' EXIT

@@ -26,8 +26,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        return Cli.usage(spec);
     }
 
     @Command(name = "kernel", mixinStandardHelpOptions = true,

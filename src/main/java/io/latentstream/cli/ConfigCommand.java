@@ -18,8 +18,7 @@ public final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        return Cli.usage(spec);
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,

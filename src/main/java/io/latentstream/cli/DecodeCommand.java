@@ -71,7 +71,7 @@ public final class DecodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (Path m : models) {
-            ModelBundle b = RunCommand.loadBundle(m);
+            ModelBundle b = Cli.loadBundle(m);
             if (header != null && !header.equals(b.features())) {
                 throw new UsageError("the --model bundles have different features");
             }

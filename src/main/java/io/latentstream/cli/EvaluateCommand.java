@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.latentstream.eval.Evaluation;
 import io.latentstream.eval.LabelledCsv;
-import io.latentstream.model.BundleCodec;
-import io.latentstream.model.BundleException;
 import io.latentstream.model.ModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,11 +74,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             bundle = TrainCommand.trainBundle(data.subset(split.train()), flags, protocol == Evaluation.Protocol.A, "eval", 1,
                     Map.of("file", input.toString(), "rows", "protocol " + protocol + " training rows"), progress);
         } else {
-            try {
-                bundle = BundleCodec.read(model);
-            } catch (BundleException e) {
-                throw new UsageError(model + " was refused: " + e.getMessage());
-            }
+            bundle = Cli.loadBundle(model);
             if ((bundle.conditional()) != (contextColumn != null)) {
                 throw new UsageError(bundle.conditional()
                         ? "the model is conditional: give --context-column " + bundle.manifest().context().column()

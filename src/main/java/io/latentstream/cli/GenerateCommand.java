@@ -1,7 +1,5 @@
 package io.latentstream.cli;
 
-import io.latentstream.model.BundleCodec;
-import io.latentstream.model.BundleException;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import picocli.CommandLine.Command;
@@ -48,12 +46,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (count < 1 || count > 10_000_000) {
             throw new UsageError("--count must be 1..10000000, got " + count);
         }
-        ModelBundle bundle;
-        try {
-            bundle = BundleCodec.read(model);
-        } catch (BundleException e) {
-            throw new UsageError(model + " was refused: " + e.getMessage());
-        }
+        ModelBundle bundle = Cli.loadBundle(model);
         if (context != null && !bundle.conditional()) {
             throw new UsageError("--context given but the model is not conditional");
         }

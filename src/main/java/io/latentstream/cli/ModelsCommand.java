@@ -31,8 +31,7 @@ public final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        return Cli.usage(spec);
     }
 
     static ModelPublisher publisher(AppConfig cfg, String command) {
@@ -119,7 +118,7 @@ public final class ModelsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             AppConfig cfg = Cli.config(spec);
-            ModelBundle b = RunCommand.loadBundle(bundle);
+            ModelBundle b = Cli.loadBundle(bundle);
             long size = Files.size(bundle);
             if (size > 8L << 20) {
                 throw new UsageError(bundle + " is " + size + " bytes; the models topic takes bundles up to 8 MiB "

@@ -3,8 +3,6 @@ package io.latentstream.cli;
 import io.latentstream.codec.InputFormat;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
-import io.latentstream.model.BundleCodec;
-import io.latentstream.model.BundleException;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.ops.Meters;
@@ -44,7 +42,7 @@ public final class RunCommand implements Callable<Integer> {
         ModelRef model = new ModelRef();
         Topics topics = Topics.from(cfg);
         if (modelPath != null && !modelPath.isBlank()) {
-            ModelBundle bundle = loadBundle(Path.of(modelPath));
+            ModelBundle bundle = Cli.loadBundle(Path.of(modelPath));
             if (!bundle.manifest().name().equals(cfg.getString(Settings.MODEL_NAME))) {
                 throw new UsageError("bundle " + modelPath + " is model '" + bundle.manifest().name() + "' but model.name is '"
                         + cfg.getString(Settings.MODEL_NAME) + "'");
@@ -119,13 +117,4 @@ public final class RunCommand implements Callable<Integer> {
         return http;
     }
 
-    static ModelBundle loadBundle(Path path) {
-        try {
-            return BundleCodec.read(path);
-        } catch (BundleException e) {
-            throw new UsageError("model bundle " + path + " refused: " + e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new UsageError("cannot read model bundle " + path + ": " + e.getMessage());
-        }
-    }
 }

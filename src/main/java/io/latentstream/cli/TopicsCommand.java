@@ -24,8 +24,7 @@ public final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        return Cli.usage(spec);
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,

@@ -19,7 +19,10 @@ import java.util.concurrent.Callable;
                 + "and a source: synthetic multi-sensor readings (entities with their own baselines, seasonality, noise, "
                 + "injected spikes, a slow drift, a stuck sensor, and a level shift at 45 s that the retrainer detects "
                 + "and re-baselines) or --replay of a CSV file. A live view shows rates, totals, the latest anomalies "
-                + "with their top features, the model version and retrain decisions; a summary at the end counts "
+                + "with their top features, the model version and retrain decisions; a live web page (its address, with a "
+                + "one-time control token in the fragment, is printed at start) charts the score per entity against the "
+                + "threshold with anomaly markers and model changes, counts dead letters by reason, and has Retrain and "
+                + "Roll back buttons that go through POST /retrain, POST /rollback and the control topic; a summary at the end counts "
                 + "injected anomalies caught vs missed and false alarms. Runs until Ctrl-C or --duration and leaves "
                 + "no process, port or temporary file behind."},
         footer = {"", "Examples:", "  latentstream demo", "  latentstream demo --duration 30s --rate 1000 --entities 4",
@@ -77,8 +80,6 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UsageError("--duration must be positive");
         }
         AppConfig cfg = Cli.config(spec);
-        // The demo owns its broker: topics get replication 1 there.
-        cfg = cfg.with(Map.of(Settings.TOPIC_REPLICATION_FACTOR, "1"));
         if (replay != null && !java.nio.file.Files.isRegularFile(replay)) {
             throw new UsageError("--replay " + replay + ": file not found");
         }

@@ -64,7 +64,7 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
                             return d;
                         }
                     });
-            byte[] token = token(cfg);
+            byte[] token = RetrainService.token(cfg);
             if (token == null) {
                 out.println("warning: no retrain.token / retrain.token.file: POST /retrain answers 401 to everyone");
             }
@@ -75,7 +75,11 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
                 service.request("retrain");
                 return OpsHttpServer.RetrainAnswer.ACCEPTED;
             });
-            out.println("http: /metrics /health /ready /retrain on " + cfg.getString(Settings.HTTP_BIND_ADDRESS) + ":" + http.port());
+            http.addRollbackEndpoint(token, to -> {
+                service.requestRollback(to);
+                return OpsHttpServer.RetrainAnswer.ACCEPTED;
+            });
+            out.println("http: /metrics /health /ready /retrain /rollback on " + cfg.getString(Settings.HTTP_BIND_ADDRESS) + ":" + http.port());
         }
         out.println("retrainer started for model '" + cfg.getString(Settings.MODEL_NAME) + "'; Ctrl-C to stop");
         out.flush();
@@ -92,17 +96,4 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
         return ExitCodes.OK;
     }
 
-    /** The bearer token from retrain.token (env LATENTSTREAM_RETRAIN_TOKEN) or retrain.token.file; never printed. */
-    static byte[] token(AppConfig cfg) throws java.io.IOException {
-        String t = cfg.getString(Settings.RETRAIN_TOKEN);
-        String file = cfg.getString(Settings.RETRAIN_TOKEN_FILE);
-        if ((t == null || t.isBlank()) && file != null && !file.isBlank()) {
-            Path p = Path.of(file);
-            if (!Files.isReadable(p)) {
-                throw new UsageError("retrain.token.file " + file + " is not readable");
-            }
-            t = Files.readString(p, StandardCharsets.UTF_8).trim();
-        }
-        return t == null || t.isBlank() ? null : t.getBytes(StandardCharsets.UTF_8);
-    }
 }

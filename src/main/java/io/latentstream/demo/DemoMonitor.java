@@ -29,7 +29,9 @@ final class DemoMonitor implements Runnable {
 
     private final String bootstrap;
     private final String scoresTopic;
+    private final String modelsTopic;
     private final Map<String, SensorSimulator.Injected> labels;
+    final DemoTimeline timeline;
     private final AtomicBoolean running = new AtomicBoolean(true);
     final AtomicLong scored = new AtomicLong();
     final AtomicLong caught = new AtomicLong();
@@ -39,10 +41,13 @@ final class DemoMonitor implements Runnable {
     final AtomicLong lastModelVersion = new AtomicLong();
     private final Deque<Alert> latest = new ArrayDeque<>();
 
-    DemoMonitor(String bootstrap, String scoresTopic, Map<String, SensorSimulator.Injected> labels) {
+    DemoMonitor(String bootstrap, String scoresTopic, String modelsTopic, Map<String, SensorSimulator.Injected> labels,
+                DemoTimeline timeline) {
         this.bootstrap = bootstrap;
         this.scoresTopic = scoresTopic;
+        this.modelsTopic = modelsTopic;
         this.labels = labels;
+        this.timeline = timeline;
     }
 
     void stop() {
@@ -58,10 +63,14 @@ final class DemoMonitor implements Runnable {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
                 "group.id", "latentstream-demo-view", "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(scoresTopic));
+            c.subscribe(List.of(scoresTopic, modelsTopic));
             while (running.get()) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    handle(r.value());
+                    if (r.topic().equals(modelsTopic)) {
+                        models(r);
+                    } else {
+                        handle(r.timestamp(), r.value());
+                    }
                 }
             }
         } catch (Exception e) {
@@ -71,7 +80,23 @@ final class DemoMonitor implements Runnable {
         }
     }
 
-    private void handle(byte[] value) {
+    private void models(ConsumerRecord<byte[], byte[]> r) {
+        io.latentstream.lifecycle.ModelsTopic.Key k = io.latentstream.lifecycle.ModelsTopic.Key.parse(r.key());
+        if (k == null) {
+            return;
+        }
+        JsonNode v = null;
+        if (r.value() != null && !k.kind().equals("bundle")) {
+            try {
+                v = JSON.readTree(r.value());
+            } catch (Exception e) {
+                return;
+            }
+        }
+        timeline.modelsRecord(r.timestamp(), k.kind(), k.version(), v);
+    }
+
+    private void handle(long timestamp, byte[] value) {
         JsonNode s;
         try {
             s = JSON.readTree(value);
@@ -83,6 +108,7 @@ final class DemoMonitor implements Runnable {
         JsonNode src = s.path("source");
         SensorSimulator.Injected injected = labels.remove(src.path("partition").asInt() + "@" + src.path("offset").asLong());
         boolean flagged = s.path("anomaly").asBoolean();
+        timeline.score(timestamp, s, injected);
         boolean isAnomaly = injected != null && injected != SensorSimulator.Injected.NONE;
         if (isAnomaly && flagged) {
             caught.incrementAndGet();

@@ -82,6 +82,7 @@ public final class DemoRunner {
             Map<String, String> demo = new HashMap<>();
             demo.put(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             demo.put(Settings.APPLICATION_ID, "latentstream-demo");
+            demo.put(Settings.TOPIC_REPLICATION_FACTOR, "1"); // the demo owns its single broker
             // Demo time scale: sample more, and let the retrainer see drift within seconds, not minutes.
             demo.put(Settings.SAMPLES_FRACTION, "0.2");
             demo.put(Settings.RETRAIN_INTERVAL_MS, "0");
@@ -120,16 +121,36 @@ public final class DemoRunner {
                  ProcessorRuntime processor = ProcessorRuntime.startWatching(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
                     kafka.bootstrapServers(), model, meters, this::say)) {
                 running.set(processor);
+                Map<String, SensorSimulator.Injected> labels = DemoMonitor.newLabelMap();
+                DemoMonitor monitor = new DemoMonitor(kafka.bootstrapServers(), Topics.from(cfg).scores(), Topics.from(cfg).models(),
+                        labels, new DemoTimeline(System.currentTimeMillis()));
+                DemoPage.mount(http, monitor.timeline, monitor, meters, producedTotal::get);
                 say("processor metrics and health: http://127.0.0.1:" + http.port() + "/metrics  /health  /ready");
                 say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
                         + opts.rate() + " records/s into " + prefix + ".raw"
                         + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));
-                Retrainer retrainer = new Retrainer(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
-                        kafka.bootstrapServers(), meters);
-                try (RetrainService retrain = new RetrainService(cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name())),
-                        kafka.bootstrapServers(), retrainer).start()) {
+                AppConfig named = cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name()));
+                Retrainer retrainer = new Retrainer(named, kafka.bootstrapServers(), meters);
+                try (RetrainService retrain = new RetrainService(named, kafka.bootstrapServers(), retrainer).start()) {
+                    byte[] configured = RetrainService.token(cfg);
+                    byte[] tokenBytes = configured != null ? configured : newToken().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    http.addRetrainEndpoint(tokenBytes, () -> {
+                        if (retrainer.busy()) {
+                            return OpsHttpServer.RetrainAnswer.BUSY;
+                        }
+                        retrain.request("retrain");
+                        return OpsHttpServer.RetrainAnswer.ACCEPTED;
+                    });
+                    http.addRollbackEndpoint(tokenBytes, to -> {
+                        retrain.requestRollback(to);
+                        return OpsHttpServer.RetrainAnswer.ACCEPTED;
+                    });
+                    // The generated token goes into the URL fragment, which the browser keeps to itself (as
+                    // notebook servers do); a configured retrain.token is never printed.
+                    say("live page: " + (configured != null ? "http://127.0.0.1:" + http.port() + "/  (the buttons ask for your retrain.token)"
+                            : DemoPage.url(http.port(), new String(tokenBytes, java.nio.charset.StandardCharsets.US_ASCII))));
                     say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s); one entity shifts level at 45 s");
-                    stream(kafka.bootstrapServers(), Topics.from(cfg), source, meters, model);
+                    stream(kafka.bootstrapServers(), Topics.from(cfg), source, meters, model, monitor, labels);
                 }
             }
         } finally {
@@ -204,8 +225,17 @@ public final class DemoRunner {
     }
 
     private java.util.Iterator<SensorSimulator.Reading> replayRest;
+    private final AtomicLong producedTotal = new AtomicLong();
 
-    private void stream(String bootstrap, Topics topics, DemoSource source, Meters meters, ModelRef model) throws InterruptedException {
+    /** 128 random bits, hex: the demo's control token when retrain.token is not set. */
+    private static String newToken() {
+        byte[] b = new byte[16];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    private void stream(String bootstrap, Topics topics, DemoSource source, Meters meters, ModelRef model, DemoMonitor monitor,
+                        Map<String, SensorSimulator.Injected> labels) throws InterruptedException {
         Map<String, Object> p = new HashMap<>(baseConfig.kafkaOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -214,8 +244,6 @@ public final class DemoRunner {
         // batch refused by a partition whose leadership is still settling (fresh topics) cannot be
         // overtaken by a later one (which would leave it retrying OUT_OF_ORDER_SEQUENCE forever).
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-        Map<String, SensorSimulator.Injected> labels = DemoMonitor.newLabelMap();
-        DemoMonitor monitor = new DemoMonitor(bootstrap, topics.scores(), labels);
         Thread monitorThread = new Thread(monitor, "demo-monitor");
         monitorThread.setDaemon(true);
         monitorThread.start();
@@ -268,6 +296,7 @@ public final class DemoRunner {
                         }
                     });
                     produced++;
+                    producedTotal.set(produced);
                 }
                 if (now >= nextView) {
                     view.render((now - start) / 1e9, produced, acked.get(), meters, monitor, model.current());

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * The small HTTP server of each process: {@code GET /metrics} (Prometheus text format),
- * {@code GET /health} (alive) and {@code GET /ready} (JSON: state, active model version).
+ * {@code GET /health} (alive) and {@code GET /ready} (JSON: state, active model version); the
+ * retrainer adds the authenticated control endpoints, the demo its page.
  *
  * <p>The JDK's own server (jdk.httpserver): four read-only endpoints do not justify another
  * dependency, it is maintained with the JDK, and it binds where we say.
@@ -74,7 +75,7 @@ public final class OpsHttpServer implements AutoCloseable {
         server.start();
     }
 
-    /** Outcome of a POST /retrain request that passed authentication. */
+    /** Outcome of a POST /retrain or /rollback request that passed authentication. */
     public enum RetrainAnswer { ACCEPTED, BUSY }
 
     /**
@@ -85,23 +86,9 @@ public final class OpsHttpServer implements AutoCloseable {
      * @param token    the expected token, or null to refuse every request
      * @param onAccept starts the retrain (asynchronously) or reports it busy
      */
-    public void addRetrainEndpoint(byte[] token, java.util.function.Supplier<RetrainAnswer> onAccept) {
+    public void addRetrainEndpoint(byte[] token, Supplier<RetrainAnswer> onAccept) {
         server.createContext("/retrain", ex -> {
-            if (!"POST".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().add("Allow", "POST");
-                send(ex, 405, "text/plain", "use POST\n");
-                return;
-            }
-            String auth = ex.getRequestHeaders().getFirst("Authorization");
-            byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : null;
-            if (token == null || given == null || !java.security.MessageDigest.isEqual(token, given)) {
-                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"latentstream\"");
-                send(ex, 401, "application/json", "{\"error\":\"a valid bearer token is required\"}");
-                return;
-            }
-            byte[] body = ex.getRequestBody().readNBytes(1025);
-            if (body.length > 1024) {
-                send(ex, 413, "application/json", "{\"error\":\"request body too large\"}");
+            if (authorizedPost(ex, token) == null) {
                 return;
             }
             if (onAccept.get() == RetrainAnswer.BUSY) {
@@ -110,6 +97,85 @@ public final class OpsHttpServer implements AutoCloseable {
             }
             send(ex, 202, "application/json", "{\"status\":\"accepted\"}");
         });
+    }
+
+    /**
+     * Adds {@code POST /rollback} with body {@code {"to": VERSION}}, same authentication and limits as
+     * /retrain; 400 when the body names no version, 202 when the rollback was handed to the control
+     * topic. The retrainer that leads performs it (and the processors verify the target as usual).
+     */
+    public void addRollbackEndpoint(byte[] token, java.util.function.LongFunction<RetrainAnswer> onAccept) {
+        server.createContext("/rollback", ex -> {
+            byte[] body = authorizedPost(ex, token);
+            if (body == null) {
+                return;
+            }
+            long to;
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(body);
+                if (n == null || !n.path("to").canConvertToLong() || n.path("to").asLong() < 1) {
+                    throw new IllegalArgumentException();
+                }
+                to = n.path("to").asLong();
+            } catch (Exception e) {
+                send(ex, 400, "application/json", "{\"error\":\"body must be {\\\"to\\\": VERSION}\"}");
+                return;
+            }
+            if (onAccept.apply(to) == RetrainAnswer.BUSY) {
+                send(ex, 409, "application/json", "{\"error\":\"a retrain is running\"}");
+                return;
+            }
+            send(ex, 202, "application/json", "{\"status\":\"accepted\",\"to\":" + to + "}");
+        });
+    }
+
+    /** A read-only resource (GET/HEAD) computed per request, e.g. the demo page and its state. */
+    public void addGet(String path, String contentType, Supplier<byte[]> body) {
+        server.createContext(path, ex -> {
+            if (!get(ex)) {
+                return;
+            }
+            if (!ex.getRequestURI().getPath().equals(path)) {
+                send(ex, 404, "text/plain", "not found\n");
+                return;
+            }
+            byte[] bytes = body.get();
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            boolean head = "HEAD".equals(ex.getRequestMethod());
+            ex.sendResponseHeaders(200, head ? -1 : bytes.length);
+            if (!head) {
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+            ex.close();
+        });
+    }
+
+    /**
+     * Checks method, bearer token and body size of a control request; answers 405/401/413 itself and
+     * returns null then, else the body.
+     */
+    private static byte[] authorizedPost(HttpExchange ex, byte[] token) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().add("Allow", "POST");
+            send(ex, 405, "text/plain", "use POST\n");
+            return null;
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : null;
+        if (token == null || given == null || !java.security.MessageDigest.isEqual(token, given)) {
+            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"latentstream\"");
+            send(ex, 401, "application/json", "{\"error\":\"a valid bearer token is required\"}");
+            return null;
+        }
+        byte[] body = ex.getRequestBody().readNBytes(1025);
+        if (body.length > 1024) {
+            send(ex, 413, "application/json", "{\"error\":\"request body too large\"}");
+            return null;
+        }
+        return body;
     }
 
     /** The bound port (useful with port 0). */

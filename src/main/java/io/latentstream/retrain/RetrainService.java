@@ -59,6 +59,7 @@ public final class RetrainService implements AutoCloseable {
         p.put("enable.auto.commit", "false");
         // A retrain takes longer than the default poll interval; the lease must survive it.
         p.put("max.poll.interval.ms", 30 * 60 * 1000);
+        p.put("connections.max.idle.ms", 31 * 60 * 1000); // longer than the poll interval, as the consumer asks
         p.putIfAbsent("client.id", "latentstream-retrainer");
         control = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         long interval = cfg.getLong(Settings.RETRAIN_INTERVAL_MS);
@@ -81,13 +82,41 @@ public final class RetrainService implements AutoCloseable {
         return retrainer;
     }
 
+    /**
+     * The bearer token of the control endpoints, from retrain.token (env LATENTSTREAM_RETRAIN_TOKEN) or
+     * retrain.token.file, or null when neither is set; never printed.
+     */
+    public static byte[] token(AppConfig cfg) {
+        String t = cfg.getString(Settings.RETRAIN_TOKEN);
+        String file = cfg.getString(Settings.RETRAIN_TOKEN_FILE);
+        if ((t == null || t.isBlank()) && file != null && !file.isBlank()) {
+            java.nio.file.Path p = java.nio.file.Path.of(file);
+            try {
+                t = java.nio.file.Files.readString(p, StandardCharsets.UTF_8).trim();
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new io.latentstream.config.ConfigError(Settings.RETRAIN_TOKEN_FILE,
+                        "retrain.token.file " + file + " is not readable: " + e.getClass().getSimpleName());
+            }
+        }
+        return t == null || t.isBlank() ? null : t.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Asks the leading retrainer (maybe this one) to run: writes a control message. */
     public void request(String action) {
+        send("{\"action\":\"" + action + "\",\"source\":\"http\"}");
+    }
+
+    /** Asks the leading retrainer to activate an earlier version: writes a rollback control message. */
+    public void requestRollback(long to) {
+        send("{\"action\":\"rollback\",\"to\":" + to + ",\"source\":\"http\"}");
+    }
+
+    private void send(String message) {
         Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
         p.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.from(cfg).control(), null,
-                    ("{\"action\":\"" + action + "\",\"source\":\"http\"}").getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                    message.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not write to the control topic: " + e.getMessage(), e);
         }

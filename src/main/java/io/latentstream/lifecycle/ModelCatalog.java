@@ -134,8 +134,33 @@ public final class ModelCatalog {
     }
 
     /**
+     * The version the last activation record names, whatever was written after it (the operator's or
+     * the retrainer's last explicit choice), verified; null when there is none or it is invalid.
+     */
+    public Verified lastActivated() {
+        if (activeVersion == null || !raw.containsKey(activeVersion)) {
+            return null;
+        }
+        Verified v = verify(activeVersion);
+        return v.ok() ? v : null;
+    }
+
+    /**
+     * Null when a valid version could replace the last activated one, else why not. A bundle written
+     * without an activation record (never by our tools) must fit the stream the activated model
+     * defines, so a cold start cannot pick up one that a running processor would have refused.
+     */
+    public String incompatibility(Verified v) {
+        Verified anchor = lastActivated();
+        if (anchor == null || !v.ok() || anchor.version() == v.version()) {
+            return null;
+        }
+        return Compatibility.check(anchor.bundle(), v.bundle());
+    }
+
+    /**
      * The version the fleet should run: the activation pointer when it is the latest word and
-     * names a valid version, else the newest valid version.
+     * names a valid version, else the newest valid version compatible with the last activated one.
      */
     public Verified desired() {
         Long pointer = activationPointer();
@@ -147,7 +172,7 @@ public final class ModelCatalog {
         }
         for (Long v : raw.descendingKeySet()) {
             Verified x = verify(v);
-            if (x.ok()) {
+            if (x.ok() && incompatibility(x) == null) {
                 return x;
             }
         }

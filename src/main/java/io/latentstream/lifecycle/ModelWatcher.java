@@ -80,7 +80,12 @@ public final class ModelWatcher implements AutoCloseable {
                     catalog.apply(r.key(), r.value());
                     ModelsTopic.Key k = ModelsTopic.Key.parse(r.key());
                     if (k != null && k.kind().equals("bundle") && k.name().equals(catalog.name()) && r.value() != null) {
-                        report(catalog.verify(k.version()));
+                        ModelCatalog.Verified v = catalog.verify(k.version());
+                        report(v);
+                        String why = catalog.incompatibility(v);
+                        if (why != null) {
+                            refuse(v.version(), BundleException.Reason.INCOMPATIBLE, why);
+                        }
                     }
                 }
                 if (caughtUp.getCount() > 0) {

@@ -85,6 +85,8 @@ public final class ProcessorRuntime implements AutoCloseable {
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_ERROR) {
                 LOG.warn("processor state {} -> {}", before, now);
+            } else if (now == KafkaStreams.State.RUNNING) {
+                LOG.info("processor state {} -> RUNNING", before); // partitions assigned, scoring
             } else {
                 LOG.debug("processor state {} -> {}", before, now);
             }

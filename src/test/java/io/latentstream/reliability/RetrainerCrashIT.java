@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the strict reader and the activation pointer names one of them. Partial bundles exist only for
  * read_uncommitted readers, and a fresh retrainer publishes again.
  */
+@Tag("extended") // ~2 min: run with -Preliability-full (or -Dit.excludedGroups=none)
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class RetrainerCrashIT {
     @TempDir

@@ -1,0 +1,568 @@
+package io.latentstream.bench;
+
+import com.amazon.randomcutforest.config.TransformMethod;
+import com.amazon.randomcutforest.parkservices.ThresholdedRandomCutForest;
+import io.latentstream.codec.BadRecordException;
+import io.latentstream.codec.InputFormat;
+import io.latentstream.codec.ParsedRecord;
+import io.latentstream.codec.RecordParser;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
+import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
+import io.latentstream.ops.Meters;
+import io.latentstream.topology.ModelRef;
+import io.latentstream.topology.StreamsSettings;
+import io.latentstream.topology.TopicApplier;
+import io.latentstream.topology.TopicPlan;
+import io.latentstream.topology.TopologyFactory;
+import io.latentstream.topology.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The end-to-end benchmark: N preloaded records (json and f32) consumed, one run after another on
+ * the same broker, by an identity topology, a parse-only topology and the full processor (at
+ * at_least_once, at exactly_once_v2 with 100 ms commits and with the configured interval, and while
+ * a retrain runs in another process), plus an in-JVM Random Cut Forest pass over the same vectors.
+ * Each run reports records/s (RUNNING to the last output visible to a read_committed consumer),
+ * end-to-end latency p50/p99 of a paced probe (record timestamp to read_committed visibility) and
+ * the CPU time of the application's own threads per record; then the ratios against the identity
+ * run and the forest, and the targets. Retraining cost is timed at the default architecture.
+ */
+public final class PipelineBench {
+    /** Sizes and where to run. */
+    public record Options(String bootstrap, int records, int dim, int partitions, boolean quick, int latencyRate, int latencySeconds,
+                          int retrainRows, int retrainEpochs, int[] retrainDims, Path workDir, String javaClasspath) {
+    }
+
+    /** One line of the table. */
+    public record Result(String name, String format, double recordsPerSecond, double p50Ms, double p99Ms, double cpuMicrosPerRecord) {
+    }
+
+    private final AppConfig base;
+    private final Options o;
+    private final PrintWriter out;
+    private final String stamp = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+    private final List<Result> results = new ArrayList<>();
+
+    public PipelineBench(AppConfig base, Options o, PrintWriter out) {
+        this.base = base;
+        this.o = o;
+        this.out = out;
+    }
+
+    public List<Result> results() {
+        return results;
+    }
+
+    /** Runs everything and prints the table; returns the results. */
+    public List<Result> run() throws Exception {
+        String bs = o.bootstrap();
+        say(String.format(Locale.ROOT, "bench: %,d records, d = %d, %d partitions, broker %s; machine: %d cores, Java %s",
+                o.records(), o.dim(), o.partitions(), bs, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
+        float[][] rows = rows(o.records(), o.dim(), 1);
+        ModelBundle model = trainModel();
+        Path bundleFile = o.workDir().resolve("bench-model.lsb");
+        Files.write(bundleFile, BundleCodec.write(model));
+        String jsonTopic = "lsbench-" + stamp + ".json";
+        String f32Topic = "lsbench-" + stamp + ".f32";
+        long t0 = System.nanoTime();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
+            admin.createTopics(List.of(new NewTopic(jsonTopic, o.partitions(), (short) 1), new NewTopic(f32Topic, o.partitions(), (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        preload(bs, jsonTopic, rows, InputFormat.JSON);
+        preload(bs, f32Topic, rows, InputFormat.F32);
+        say(String.format(Locale.ROOT, "preloaded %,d json and %,d f32 records in %.1f s", rows.length, rows.length, (System.nanoTime() - t0) / 1e9));
+
+        String configuredCommit = base.kafkaOverrides().get("commit.interval.ms");
+        List<Run> plan = new ArrayList<>();
+        for (InputFormat format : List.of(InputFormat.JSON, InputFormat.F32)) {
+            String topic = format == InputFormat.JSON ? jsonTopic : f32Topic;
+            plan.add(new Run("identity", topic, format, Mode.IDENTITY, "exactly_once_v2", "100", false));
+            plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100", false));
+            plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null, false));
+            plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100", false));
+            if (configuredCommit != null && !configuredCommit.equals("100")) {
+                plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
+                        configuredCommit, false));
+            }
+            plan.add(new Run("processor, EOS 100 ms + retrain running", topic, format, Mode.FULL, "exactly_once_v2", "100", true));
+        }
+        // Every run's output topics exist (leaders elected) before the first run starts: a run should
+        // not pay for topic creation, and producers writing to partitions seconds old can stall in
+        // retries (see the README's performance notes).
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
+            List<NewTopic> plain = new ArrayList<>();
+            for (int i = 0; i < plan.size(); i++) {
+                if (plan.get(i).mode() == Mode.FULL) {
+                    new TopicApplier(admin, 60_000).apply(TopicPlan.builtIn(), runId(i), 1, false);
+                } else {
+                    plain.add(new NewTopic(runId(i) + ".out", o.partitions(), (short) 1));
+                }
+            }
+            admin.createTopics(plain).all().get(60, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < plan.size(); i++) {
+            Run r = plan.get(i);
+            results.add(runStreams(runId(i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(), r.mode(),
+                    r.guarantee(), r.commitMs(), model, r.withRetrain() ? bundleFile : null));
+        }
+        results.add(rcfPass(rows));
+        printTable();
+        retrainCost();
+        return results;
+    }
+
+    private void say(String s) {
+        out.println(s);
+        out.flush();
+    }
+
+    // ---------------------------------------------------------------- data and model
+
+    /** Correlated readings: a few latent factors through a fixed mixing matrix, plus noise. */
+    static float[][] rows(int n, int d, long seed) {
+        Random r = new Random(seed);
+        int k = Math.max(2, (d + 3) / 4);
+        double[][] mix = new double[k][d];
+        for (double[] m : mix) {
+            for (int j = 0; j < d; j++) {
+                m[j] = r.nextGaussian();
+            }
+        }
+        float[][] x = new float[n][d];
+        double[] z = new double[k];
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < k; a++) {
+                z[a] = r.nextGaussian();
+            }
+            for (int j = 0; j < d; j++) {
+                double v = 10 + 0.1 * r.nextGaussian();
+                for (int a = 0; a < k; a++) {
+                    v += z[a] * mix[a][j];
+                }
+                x[i][j] = (float) v;
+            }
+        }
+        return x;
+    }
+
+    private ModelBundle trainModel() {
+        int n = o.quick() ? 2_000 : 10_000;
+        float[][] f = rows(n, o.dim(), 2);
+        double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[o.dim()];
+            for (int j = 0; j < o.dim(); j++) {
+                x[i][j] = f[i][j];
+            }
+        }
+        List<String> features = new ArrayList<>();
+        for (int j = 0; j < o.dim(); j++) {
+            features.add("f" + j);
+        }
+        long t0 = System.nanoTime();
+        ModelBundle b = VaeTrainer.train(new TrainingData(features, x, null, null, "bench"), TrainOptions.defaults()
+                .withEpochs(o.quick() ? 3 : 15), new VaeTrainer.Identity("bench", 1, null, Map.of()), null, null);
+        say(String.format(Locale.ROOT, "model: %s trained on %,d rows in %.1f s", b.architecture(), n, (System.nanoTime() - t0) / 1e9));
+        return b;
+    }
+
+    private void preload(String bs, String topic, float[][] rows, InputFormat format) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bs, "linger.ms", 20, "batch.size", 256 * 1024,
+                "compression.type", "none"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < rows.length; i++) {
+                p.send(new ProducerRecord<>(topic, i % o.partitions(), null, encode(rows[i], format)));
+            }
+            p.flush();
+        }
+    }
+
+    static byte[] encode(float[] v, InputFormat format) {
+        if (format == InputFormat.F32) {
+            ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float x : v) {
+                b.putFloat(x);
+            }
+            return b.array();
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i > 0 ? "," : "").append(String.format(Locale.ROOT, "%.4f", v[i]));
+        }
+        return sb.append(']').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---------------------------------------------------------------- Kafka Streams runs
+
+    enum Mode { IDENTITY, PARSE, FULL }
+
+    record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, boolean withRetrain) {
+    }
+
+    private String runId(int i) {
+        return "lsb" + stamp + "-" + i;
+    }
+
+    /** read -> write, same serdes. */
+    static Topology identity(String in, String outTopic) {
+        Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
+        t.addSink("out", outTopic, new ByteArraySerializer(), new ByteArraySerializer(), "in");
+        return t;
+    }
+
+    /** read -> parse (same parser as the processor) -> write the parsed vector as f32. */
+    static Topology parseOnly(String in, String outTopic, InputFormat format, int dim) {
+        Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
+        t.addProcessor("parse", () -> new Processor<byte[], byte[], byte[], byte[]>() {
+            private final RecordParser parser = new RecordParser(format, dim, 1 << 20, false);
+            private ProcessorContext<byte[], byte[]> ctx;
+
+            @Override
+            public void init(ProcessorContext<byte[], byte[]> context) {
+                ctx = context;
+            }
+
+            @Override
+            public void process(Record<byte[], byte[]> r) {
+                try {
+                    ParsedRecord p = parser.parse(r.key(), r.value());
+                    ctx.forward(r.withValue(encode(Arrays.copyOf(p.features, p.dim), InputFormat.F32)));
+                } catch (BadRecordException e) {
+                    ctx.forward(r); // no bad records in the bench; keep the count exact anyway
+                }
+            }
+        }, "in");
+        t.addSink("out", outTopic, new ByteArraySerializer(), new ByteArraySerializer(), "parse");
+        return t;
+    }
+
+    private Result runStreams(String run, String name, String format, String inputTopic, InputFormat inFormat, Mode mode, String guarantee,
+                              String commitMs, ModelBundle model, Path retrainWith) throws Exception {
+        Map<String, String> set = new HashMap<>();
+        set.put(Settings.BOOTSTRAP_SERVERS, o.bootstrap());
+        set.put(Settings.APPLICATION_ID, run);
+        set.put(Settings.TOPIC_PREFIX, run);
+        set.put(Settings.INPUT_TOPIC, inputTopic);
+        set.put(Settings.INPUT_FORMAT, inFormat.name().toLowerCase(Locale.ROOT));
+        set.put(Settings.PROCESSING_GUARANTEE, guarantee);
+        set.put(Settings.MODEL_NAME, model.manifest().name());
+        set.put(Settings.TOPIC_REPLICATION_FACTOR, "1");
+        AppConfig cfg = base.with(set);
+        Topics topics = Topics.from(cfg);
+        String outTopic = mode == Mode.FULL ? topics.scores() : run + ".out";
+        Topology topology;
+        Meters meters = new Meters(new SimpleMeterRegistry());
+        topology = switch (mode) {
+            case IDENTITY -> identity(inputTopic, outTopic);
+            case PARSE -> parseOnly(inputTopic, outTopic, inFormat, o.dim());
+            case FULL -> TopologyFactory.build(cfg, new ModelRef(new FastScorer(model)), meters);
+        };
+        Properties props = StreamsSettings.from(cfg, o.bootstrap());
+        props.put("auto.offset.reset", "earliest");
+        props.put("state.dir", o.workDir().resolve("state-" + run).toString());
+        if (commitMs != null) {
+            props.put("commit.interval.ms", commitMs);
+        }
+        Process retrain = retrainWith == null ? null : startRetrain();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", o.bootstrap(), "isolation.level", "read_committed",
+                "group.id", run + "-reader", "auto.offset.reset", "earliest", "enable.auto.commit", "false", "max.poll.records", 10_000),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaStreams streams = new KafkaStreams(topology, props)) {
+            c.subscribe(List.of(outTopic));
+            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+            streams.setStateListener((now, before) -> {
+                if (now == KafkaStreams.State.RUNNING) {
+                    running.countDown();
+                }
+            });
+            long started = System.nanoTime();
+            streams.start();
+            if (!running.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + ": Kafka Streams did not reach RUNNING in 120 s");
+            }
+            // Everything in the input so far: the preloaded records plus the latency probes of earlier runs.
+            long expected = inputEnd(inputTopic);
+            long cpu0 = appCpuNanos(run);
+            long t0 = System.nanoTime();
+            long seen = 0;
+            long deadline = t0 + TimeUnit.MINUTES.toNanos(20);
+            while (seen < expected && System.nanoTime() < deadline) {
+                seen += c.poll(Duration.ofMillis(100)).count();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpu = appCpuNanos(run) - cpu0;
+            if (seen < expected) {
+                throw new IllegalStateException(name + ": only " + seen + " of " + expected + " outputs in 20 minutes");
+            }
+            long probeStart = System.nanoTime();
+            double[] lat = latencyProbe(inputTopic, inFormat, c);
+            Result r = new Result(name, format, expected / secs, lat[0], lat[1], cpu / 1e3 / expected);
+            long closing = System.nanoTime();
+            streams.close(Duration.ofSeconds(30));
+            say(String.format(Locale.ROOT, "  %-42s %-4s %,10.0f rec/s  p50 %6.1f ms  p99 %6.1f ms  CPU %6.1f µs/rec  (start %.1f s, "
+                            + "input %.1f s, probe %.1f s, close %.1f s)", name, format, r.recordsPerSecond(), r.p50Ms(), r.p99Ms(),
+                    r.cpuMicrosPerRecord(), (t0 - started) / 1e9, secs, (closing - probeStart) / 1e9, (System.nanoTime() - closing) / 1e9));
+            return r;
+        } finally {
+            if (retrain != null) {
+                boolean stillRunning = retrain.isAlive();
+                retrain.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                if (!stillRunning) {
+                    say("  (the retrain finished before this run did; its share of the run was shorter)");
+                }
+            }
+        }
+    }
+
+    private long inputEnd(String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", o.bootstrap()), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(pi -> new org.apache.kafka.common.TopicPartition(topic, pi.partition())).toList();
+            return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** Records paced at a fixed rate with fresh timestamps; latency = read_committed visibility - timestamp. */
+    private double[] latencyProbe(String inputTopic, InputFormat format, KafkaConsumer<byte[], byte[]> c) throws Exception {
+        int n = o.latencyRate() * o.latencySeconds();
+        float[][] rows = rows(Math.min(n, 5000), o.dim(), 3);
+        long[] lat = new long[n];
+        int got = 0;
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", o.bootstrap(), "linger.ms", 0),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            int sent = 0;
+            long deadline = start + TimeUnit.SECONDS.toNanos(o.latencySeconds() + 60L);
+            while ((sent < n || got < n) && System.nanoTime() < deadline) {
+                long due = (long) ((System.nanoTime() - start) / 1e9 * o.latencyRate());
+                while (sent < Math.min(n, due)) {
+                    p.send(new ProducerRecord<>(inputTopic, sent % o.partitions(), System.currentTimeMillis(), null,
+                            encode(rows[sent % rows.length], format)));
+                    sent++;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(5))) {
+                    if (got < n) {
+                        lat[got++] = System.currentTimeMillis() - r.timestamp();
+                    }
+                }
+            }
+        }
+        long[] l = Arrays.copyOf(lat, got);
+        Arrays.sort(l);
+        return new double[] {pct(l, 0.50), pct(l, 0.99)};
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
+    }
+
+    /** CPU time of the threads of one Kafka Streams application (stream threads and their clients' threads). */
+    private static long appCpuNanos(String appId) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (ti != null && ti.getThreadName().contains(appId)) {
+                long t = mx.getThreadCpuTime(ti.getThreadId());
+                if (t > 0) {
+                    sum += t;
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** A retrain in another process: `latentstream train` on a CSV of retrainRows x dim, retrainEpochs epochs. */
+    private Process startRetrain() throws Exception {
+        Path csv = o.workDir().resolve("retrain-" + o.dim() + ".csv");
+        if (!Files.exists(csv)) {
+            float[][] rows = rows(o.retrainRows(), o.dim(), 4);
+            try (BufferedWriter w = Files.newBufferedWriter(csv)) {
+                for (int j = 0; j < o.dim(); j++) {
+                    w.write((j > 0 ? "," : "") + "f" + j);
+                }
+                w.newLine();
+                for (float[] r : rows) {
+                    for (int j = 0; j < r.length; j++) {
+                        w.write((j > 0 ? "," : "") + r[j]);
+                    }
+                    w.newLine();
+                }
+            }
+        }
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", o.javaClasspath(), "io.latentstream.Main", "train", "--input",
+                csv.toString(), "--out", o.workDir().resolve("retrained.lsb").toString(), "--epochs", "1000", "--patience", "1000");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(o.workDir().resolve("retrain.log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        // Start measuring once it trains (data loaded, first epoch under way), not while it boots.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            String log = Files.exists(o.workDir().resolve("retrain.log")) ? Files.readString(o.workDir().resolve("retrain.log")) : "";
+            if (log.contains("epoch")) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        if (!p.isAlive()) {
+            throw new IllegalStateException("the retrain process ended early: " + Files.readString(o.workDir().resolve("retrain.log")));
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- Random Cut Forest
+
+    private Result rcfPass(float[][] rows) {
+        int d = o.dim();
+        ThresholdedRandomCutForest rcf = ThresholdedRandomCutForest.builder().dimensions(d).shingleSize(1).numberOfTrees(50).sampleSize(256)
+                .transformMethod(TransformMethod.NORMALIZE).randomSeed(1).build();
+        double[] v = new double[d];
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        double sink = 0;
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < d; j++) {
+                v[j] = rows[i][j];
+            }
+            sink += rcf.process(v, i).getRCFScore();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+        Result r = new Result("Random Cut Forest update+score (in-JVM, 1 thread)", "-", rows.length / secs, Double.NaN, Double.NaN,
+                cpu / 1e3 / rows.length);
+        say(String.format(Locale.ROOT, "  %-42s %-4s %,10.0f rec/s  %29s CPU %6.1f µs/rec%s", r.name(), "", r.recordsPerSecond(), "",
+                r.cpuMicrosPerRecord(), sink == 42 ? " " : ""));
+        return r;
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private Result find(String name, String format) {
+        return results.stream().filter(r -> r.name().equals(name) && r.format().equals(format)).findFirst().orElse(null);
+    }
+
+    private void printTable() {
+        Result rcf = find("Random Cut Forest update+score (in-JVM, 1 thread)", "-");
+        say("");
+        say(String.format(Locale.ROOT, "%-44s %-6s %12s %10s %9s %9s %11s %8s", "run", "format", "records/s", "x identity", "p50 ms", "p99 ms",
+                "CPU µs/rec", "x RCF"));
+        for (Result r : results) {
+            Result id = find("identity", r.format());
+            say(String.format(Locale.ROOT, "%-44s %-6s %,12.0f %10s %9s %9s %11.1f %8.1f", r.name(), r.format(), r.recordsPerSecond(),
+                    id == null ? "" : String.format(Locale.ROOT, "%.2f", r.recordsPerSecond() / id.recordsPerSecond()),
+                    Double.isNaN(r.p50Ms()) ? "" : String.format(Locale.ROOT, "%.1f", r.p50Ms()),
+                    Double.isNaN(r.p99Ms()) ? "" : String.format(Locale.ROOT, "%.1f", r.p99Ms()), r.cpuMicrosPerRecord(),
+                    r.recordsPerSecond() / rcf.recordsPerSecond()));
+        }
+        say("");
+        say("targets (same run):");
+        for (String f : List.of("json", "f32")) {
+            Result id = find("identity", f);
+            Result alos = find("processor, at_least_once", f);
+            Result eos = find("processor, exactly_once_v2 100 ms", f);
+            Result busy = find("processor, EOS 100 ms + retrain running", f);
+            target(f + ": processor EOS / identity", eos.recordsPerSecond() / id.recordsPerSecond(), 0.7);
+            target(f + ": processor EOS 100 ms / at_least_once", eos.recordsPerSecond() / alos.recordsPerSecond(), 0.85);
+            target(f + ": with a retrain running / without", busy.recordsPerSecond() / eos.recordsPerSecond(), 0.9);
+            target(f + ": processor EOS / Random Cut Forest", eos.recordsPerSecond() / rcf.recordsPerSecond(), 10);
+        }
+    }
+
+    private void target(String what, double ratio, double goal) {
+        say(String.format(Locale.ROOT, "  %-52s %7.2f  (target >= %.2f)  %s", what, ratio, goal, ratio >= goal ? "met" : "MISSED"));
+    }
+
+    /** Time to train on retrainRows x retrainEpochs at the default architecture, per dimension. */
+    private void retrainCost() {
+        say("");
+        say(String.format(Locale.ROOT, "retraining cost (%,d samples x %d epochs, default architecture, this JVM, OMP threads %s):",
+                o.retrainRows(), o.retrainEpochs(), System.getenv().getOrDefault("OMP_NUM_THREADS", "(default)")));
+        for (int d : o.retrainDims()) {
+            float[][] f = rows(o.retrainRows(), d, 5);
+            double[][] x = new double[f.length][d];
+            for (int i = 0; i < f.length; i++) {
+                for (int j = 0; j < d; j++) {
+                    x[i][j] = f[i][j];
+                }
+            }
+            List<String> features = new ArrayList<>();
+            for (int j = 0; j < d; j++) {
+                features.add("f" + j);
+            }
+            int[] epochs = {0};
+            long t0 = System.nanoTime();
+            ModelBundle b = VaeTrainer.train(new TrainingData(features, x, null, null, "bench"),
+                    new TrainOptions(TrainOptions.defaults().beta(), o.retrainEpochs(), o.retrainEpochs() + 1, 0,
+                            TrainOptions.defaults().learningRate(), TrainOptions.defaults().validationFraction(), false, 42,
+                            TrainOptions.defaults().trimFraction(), TrainOptions.defaults().contextDropout(), true, 0.99,
+                            TrainOptions.defaults().direction(), 1.0, true, 0, null),
+                    new VaeTrainer.Identity("bench", 1, null, Map.of()), null, (e, max, loss, val, improved, secs) -> epochs[0] = e);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            say(String.format(Locale.ROOT, "  d = %3d  %-24s %6.1f s for %d epochs  %,9.0f samples/s%s", d, b.architecture(), secs, epochs[0],
+                    (double) o.retrainRows() * epochs[0] / secs,
+                    d == 9 && o.retrainRows() >= 100_000 && o.retrainEpochs() >= 20
+                            ? String.format(Locale.ROOT, "  (target <= 60 s: %s)", secs <= 60 ? "met" : "MISSED") : ""));
+        }
+    }
+
+    /** Deletes the bench's working directory (the bench writes nothing else). */
+    public static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}

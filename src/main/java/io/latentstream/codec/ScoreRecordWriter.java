@@ -22,7 +22,9 @@ import java.util.List;
  * score × dimension. One instance per stream task (reuses its buffers).
  */
 public final class ScoreRecordWriter {
-    private static final JsonFactory JSON = new JsonFactory();
+    // Schubfach float formatting: several times faster than Float.toString on the hot path.
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     private final List<String> featureNames;
     private final int top;

@@ -44,6 +44,10 @@ public final class ChildBroker implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
         cmd.add("-XX:+UseParallelGC");
+        String tv = System.getProperty(EmbeddedKafka.TRANSACTION_VERSION_PROPERTY);
+        if (tv != null) {
+            cmd.add("-D" + EmbeddedKafka.TRANSACTION_VERSION_PROPERTY + "=" + tv);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.latentstream.Main");

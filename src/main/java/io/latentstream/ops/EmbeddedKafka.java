@@ -32,6 +32,12 @@ import java.util.stream.Stream;
  * <p>Restarting on the same log directory keeps the data: storage is formatted only once.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    /**
+     * System property choosing the broker's transaction protocol version at format time (1 or 2;
+     * unset: Kafka's default, 2). See the README's reliability section for why tests pin it.
+     */
+    public static final String TRANSACTION_VERSION_PROPERTY = "latentstream.broker.transaction.version";
+
     private static final String HOST = "127.0.0.1";
 
     private final Path logDir;
@@ -96,9 +102,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                     props.store(out, "latentstream embedded broker");
                 }
                 ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
-                        "-c", propsFile.toString(), "--ignore-formatted"},
-                        new PrintStream(buf, true, StandardCharsets.UTF_8));
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("format", "-t", Uuid.randomUuid().toString(),
+                        "-c", propsFile.toString(), "--ignore-formatted"));
+                String tv = System.getProperty(TRANSACTION_VERSION_PROPERTY);
+                if (tv != null && !tv.isBlank()) {
+                    args.addAll(java.util.List.of("--feature", "transaction.version=" + tv.trim()));
+                }
+                int rc = StorageTool.execute(args.toArray(new String[0]), new PrintStream(buf, true, StandardCharsets.UTF_8));
                 Files.deleteIfExists(propsFile);
                 if (rc != 0) {
                     throw new IllegalStateException("formatting broker storage failed: "

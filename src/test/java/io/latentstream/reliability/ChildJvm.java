@@ -16,6 +16,21 @@ import java.util.concurrent.TimeUnit;
  * (stdout and stderr go to one log file, kept across restarts for the secrets scan).
  */
 final class ChildJvm implements AutoCloseable {
+    /** Every child still running, so a failed test (or the test JVM's exit) leaves none behind. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildJvm::killAll, "child-jvm-reaper"));
+    }
+
+    /** SIGKILLs every child this test JVM started and has not ended. */
+    static void killAll() {
+        for (Process p : LIVE) {
+            p.destroyForcibly();
+        }
+        LIVE.clear();
+    }
+
     private final List<String> args;
     private final Map<String, String> env;
     private final Path log;
@@ -40,7 +55,10 @@ final class ChildJvm implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         try {
-            process = pb.start();
+            Process started = pb.start();
+            process = started;
+            LIVE.add(started);
+            started.onExit().thenRun(() -> LIVE.remove(started));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start child JVM", e);
         }

@@ -50,6 +50,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("extended") // ~2 min: run with -Preliability-full (or -Dit.excludedGroups=none)
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class RetrainerCrashIT {
+    @org.junit.jupiter.api.AfterEach
+    void noChildLeftBehind() {
+        ChildJvm.killAll();
+    }
+
     @TempDir
     Path dir;
 

@@ -38,6 +38,11 @@ class SecretsIT {
     static final String KEYSTORE_SECRET = "SENTINEL-keystore-5d2e08";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    @org.junit.jupiter.api.AfterEach
+    void noChildLeftBehind() {
+        ChildJvm.killAll();
+    }
+
     @TempDir
     Path dir;
 

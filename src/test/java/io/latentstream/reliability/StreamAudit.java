@@ -46,11 +46,12 @@ final class StreamAudit {
 
     /** What the outputs say, offset by offset. */
     record Result(long inputs, long bad, long scores, long latents, long deadLetters, long missing, long duplicates, long extra,
-                  List<String> problems, Map<DeadLetterReason, Long> deadLettersByReason, Map<Long, Long> scoresByModelVersion) {
+                  List<String> problems, Map<DeadLetterReason, Long> deadLettersByReason, Map<Long, Long> scoresByModelVersion,
+                  List<String> duplicateExamples) {
         String line(String label) {
             return String.format(Locale.ROOT, "%s: inputs %,d (bad %,d), scores %,d, latents %,d, dead letters %,d %s, missing %d, duplicates %d, "
                     + "extra %d, problems %d", label, inputs, bad, scores, latents, deadLetters, deadLettersByReason, missing, duplicates,
-                    extra, problems.size());
+                    extra, problems.size()) + (duplicateExamples.isEmpty() ? "" : "; duplicated e.g. " + duplicateExamples);
         }
     }
 
@@ -134,6 +135,7 @@ final class StreamAudit {
      */
     static Result read(String bootstrap, Topics t, Map<String, Input> inputs, int timeoutSeconds, long quietMs) {
         Map<String, Integer> scores = new HashMap<>();
+        Map<String, List<String>> scoreAt = new HashMap<>(); // source position -> output partition@offset (for diagnosis)
         Map<String, Integer> latents = new HashMap<>();
         Map<String, List<ConsumerRecord<byte[], byte[]>>> dlq = new HashMap<>();
         Map<Long, Long> versions = new TreeMap<>();
@@ -151,6 +153,7 @@ final class StreamAudit {
                     String pos = header(r, DeadLetterHeaders.SOURCE_PARTITION) + "@" + header(r, DeadLetterHeaders.SOURCE_OFFSET);
                     if (r.topic().equals(t.scores())) {
                         scores.merge(pos, 1, Integer::sum);
+                        scoreAt.computeIfAbsent(pos, k -> new ArrayList<>(1)).add(r.partition() + "@" + r.offset() + "/ts" + r.timestamp());
                         versions.merge(Long.parseLong(header(r, "ls.model.version")), 1L, Long::sum);
                     } else if (r.topic().equals(t.latents())) {
                         latents.merge(pos, 1, Integer::sum);
@@ -166,6 +169,7 @@ final class StreamAudit {
         }
         long missing = 0;
         long duplicates = 0;
+        List<String> dupExamples = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<DeadLetterReason, Long> byReason = new EnumMap<>(DeadLetterReason.class);
         for (Map.Entry<String, Input> e : inputs.entrySet()) {
@@ -177,6 +181,9 @@ final class StreamAudit {
                 int l = latents.getOrDefault(pos, 0);
                 missing += (s == 0 ? 1 : 0) + (l == 0 ? 1 : 0);
                 duplicates += Math.max(0, s - 1) + Math.max(0, l - 1) + dead.size();
+                if (s > 1 && dupExamples.size() < 5) {
+                    dupExamples.add("input " + pos + " -> scores " + scoreAt.get(pos));
+                }
                 if (!dead.isEmpty() && problems.size() < 20) {
                     problems.add("good record dead-lettered " + pos + " " + header(dead.get(0), DeadLetterHeaders.REASON));
                 }
@@ -204,7 +211,8 @@ final class StreamAudit {
         long extra = scores.keySet().stream().filter(k -> !inputs.containsKey(k)).count()
                 + dlq.keySet().stream().filter(k -> !inputs.containsKey(k)).count();
         long bad = inputs.values().stream().filter(in -> in.bad() != null).count();
-        return new Result(n, bad, scores.size(), latents.size(), dlq.size(), missing, duplicates, extra, problems, byReason, versions);
+        return new Result(n, bad, scores.size(), latents.size(), dlq.size(), missing, duplicates, extra, problems, byReason, versions,
+                dupExamples);
     }
 
     static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -89,31 +90,39 @@ class DemoPageIT {
             String url = waitForUrl(log);
             browser = chromium();
             browser.get(url);
+            // The page re-renders its lists every second: an element found a moment ago can be gone,
+            // so waits ignore stale references and read what they need inside the condition.
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(250));
+            wait.ignoring(StaleElementReferenceException.class);
 
             // The chart has points (mean score per entity per second), then an injected anomaly is listed.
             wait.until(d -> Integer.parseInt(d.findElement(By.id("chart")).getDomAttribute("data-points")) > 20);
             assertTrue(browser.findElements(By.cssSelector("#chart canvas")).size() > 0, "uPlot drew a canvas");
-            WebElement caught = wait.until(d -> d.findElements(By.cssSelector("#anomalies tbody tr")).stream()
+            String caught = wait.until(d -> d.findElements(By.cssSelector("#anomalies tbody tr")).stream()
                     .filter(tr -> List.of("spike", "stuck", "drift", "level_shift").contains(tr.getDomAttribute("data-injected")))
-                    .findFirst().orElse(null));
-            System.out.println("demo page: first injected anomaly listed: " + caught.getText());
+                    .map(WebElement::getText).findFirst().orElse(null));
+            System.out.println("demo page: first injected anomaly listed: " + caught);
 
             // Enough samples in the retrainer's window for a real run (200 records/s, 20% sampled, 300 needed).
-            wait.until(d -> Long.parseLong(d.findElement(By.id("scored")).getText().replace(",", "")) > 3000);
+            wait.until(d -> {
+                String digits = d.findElement(By.id("scored")).getText().replaceAll("[^0-9]", "");
+                return !digits.isEmpty() && Long.parseLong(digits) > 3000;
+            });
 
             // Retrain through the page: POST /retrain -> control topic -> leading retrainer -> decision on
             // the models topic -> the page's event list.
             int decisionsBefore = browser.findElements(By.cssSelector("#events li[data-kind=decision]")).size();
             browser.findElement(By.id("retrain")).click();
             wait.until(d -> d.findElement(By.id("message")).getText().contains("202"));
-            WebElement decision = new WebDriverWait(browser, Duration.ofSeconds(90), Duration.ofMillis(250)).until(d -> {
-                List<WebElement> items = d.findElements(By.cssSelector("#events li[data-kind=decision]"));
-                return items.size() > decisionsBefore ? items.get(0) : null;
-            });
-            System.out.println("demo page: decision after clicking retrain: " + decision.getText());
-            assertTrue(decision.getText().contains("control:retrain"), decision.getText());
-            assertEquals("published", decision.getDomAttribute("data-outcome"), decision.getText());
+            String[] decision = new WebDriverWait(browser, Duration.ofSeconds(90), Duration.ofMillis(250))
+                    .ignoring(StaleElementReferenceException.class).until(d -> {
+                        List<WebElement> items = d.findElements(By.cssSelector("#events li[data-kind=decision]"));
+                        return items.size() > decisionsBefore ? new String[] {items.get(0).getText(), items.get(0).getDomAttribute("data-outcome")}
+                                : null;
+                    });
+            System.out.println("demo page: decision after clicking retrain: " + decision[0]);
+            assertTrue(decision[0].contains("control:retrain"), decision[0]);
+            assertEquals("published", decision[1], decision[0]);
             {
                 // Roll back through the page: POST /rollback -> control topic -> activation record -> processor.
                 WebElement rollback = wait.until(d -> {

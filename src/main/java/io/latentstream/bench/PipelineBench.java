@@ -37,7 +37,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -566,21 +565,6 @@ public final class PipelineBench {
                     (double) o.retrainRows() * epochs[0] / secs,
                     d == 9 && o.retrainRows() >= 100_000 && o.retrainEpochs() >= 20
                             ? String.format(Locale.ROOT, "  (target <= 60 s: %s)", secs <= 60 ? "met" : "MISSED") : ""));
-        }
-    }
-
-    /** Deletes the bench's working directory (the bench writes nothing else). */
-    public static void deleteTree(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
         }
     }
 }

@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (kafka != null) {
                 kafka.close();
             }
-            io.latentstream.bench.PipelineBench.deleteTree(work);
+            io.latentstream.ops.EmbeddedKafka.deleteRecursively(work);
         }
     }
 

@@ -340,7 +340,7 @@ class ExactlyOnceCrashIT {
     private void brokerBounces(boolean crash) throws Exception {
         // The broker's data stays under target/ for a post-mortem when the audit fails.
         Path logDir = Path.of("target", "reliability-logs", "broker-data-t5" + (crash ? "-killed" : "")).toAbsolutePath();
-        io.latentstream.bench.PipelineBench.deleteTree(logDir);
+        EmbeddedKafka.deleteRecursively(logDir);
         ChildBroker broker = new ChildBroker(logDir).start();
         try {
             String bs = broker.bootstrapServers();

@@ -11,7 +11,7 @@ data="${1:-$here/../shared/data}"
 frozen=$(mktemp -d)
 trap 'rm -rf "$frozen"' EXIT
 cp -r "$here/target/latentstream.jar" "$here/target/lib" "$frozen/"
-ls() { OMP_NUM_THREADS=1 java -Xmx2g -XX:+UseParallelGC -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -jar "$frozen/latentstream.jar" "$@"; }
+ls() { OMP_NUM_THREADS=1 java -Xmx2g -XX:+UseParallelGC -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 --add-modules=jdk.incubator.vector -jar "$frozen/latentstream.jar" "$@"; }
 run() { # name file protocol extra-args...
   local name=$1 file=$2 protocol=$3; shift 3
   local t0=$(date +%s)

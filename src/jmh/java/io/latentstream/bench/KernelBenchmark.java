@@ -19,7 +19,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fast scorer (full score: standardize, μ, decode, contributions) vs DL4J MultiLayerNetwork.output()
+ * Fast scorer (full score: standardize, μ, decode, contributions; {@code scoreBatch} for a batch) vs DL4J MultiLayerNetwork.output()
  * (reconstruction only) on the same weights, per call of {@code batch} records, for
  * input dimensions 9, 64, 128 (latent ceil(d/4)). Divide by batch for the per-record cost;
  * {@code latentstream bench kernel} prints the per-record figures and the ratios.
@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 4, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseParallelGC", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseParallelGC", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
+        "--add-modules=jdk.incubator.vector"})
 public class KernelBenchmark {
     @Param({"9", "64", "128"})
     int dim;
@@ -39,6 +40,7 @@ public class KernelBenchmark {
 
     private FastScorer fast;
     private FastScorer.Scratch scratch;
+    private FastScorer.Batch fastBatch;
     private Dl4jNetworkBaseline dl4j;
     private float[][] rows;
     private org.nd4j.linalg.api.ndarray.INDArray input;
@@ -48,15 +50,20 @@ public class KernelBenchmark {
         ModelBundle b = BenchModels.randomBundle(dim, 7);
         fast = new FastScorer(b);
         scratch = fast.newScratch();
+        fastBatch = fast.newBatch(batch);
         dl4j = new Dl4jNetworkBaseline(b);
         rows = BenchModels.rows(batch, dim, 3);
         input = dl4j.input(rows); // inputs are already standardized (mean 0, scale 1 in the bench bundle)
     }
 
+    /** One record through score(); a batch through scoreBatch() (a matrix product per layer). */
     @Benchmark
     public void fastScorer(Blackhole bh) {
-        for (float[] r : rows) {
-            bh.consume(fast.score(r, 0, scratch));
+        if (batch == 1) {
+            bh.consume(fast.score(rows[0], 0, scratch));
+        } else {
+            fast.scoreBatch(rows, null, batch, fastBatch);
+            bh.consume(fastBatch.scores);
         }
     }
 

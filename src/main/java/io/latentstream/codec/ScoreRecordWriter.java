@@ -19,7 +19,9 @@ import java.util.List;
  * </pre>
  *
  * {@code contribution} is the feature's weighted squared standardized residual; they sum to
- * score × dimension. One instance per stream task (reuses its buffers).
+ * score × dimension. One instance per stream task: it keeps one generator open over one buffer
+ * and writes each record as the next root value (no separator), so the hot path creates no
+ * generator per record.
  */
 public final class ScoreRecordWriter {
     // Schubfach float formatting: several times faster than Float.toString on the hot path.
@@ -30,11 +32,23 @@ public final class ScoreRecordWriter {
     private final int top;
     private final int[] topIdx;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(512);
+    private JsonGenerator g;
 
     public ScoreRecordWriter(List<String> featureNames, int topFeatures) {
         this.featureNames = List.copyOf(featureNames);
         this.top = Math.min(topFeatures, featureNames.size());
         this.topIdx = new int[top];
+        this.g = newGenerator();
+    }
+
+    private JsonGenerator newGenerator() {
+        try {
+            JsonGenerator gen = JSON.createGenerator(buf, JsonEncoding.UTF8);
+            gen.setRootValueSeparator(null); // records are separate Kafka values, not a stream
+            return gen;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public byte[] write(double score, double threshold, boolean anomaly, long modelVersion, long timestamp,
@@ -42,7 +56,7 @@ public final class ScoreRecordWriter {
                         float[] observed, float[] expected, float[] contributions) {
         selectTop(contributions);
         buf.reset();
-        try (JsonGenerator g = JSON.createGenerator(buf, JsonEncoding.UTF8)) {
+        try {
             g.writeStartObject();
             g.writeNumberField("score", (float) score);
             g.writeNumberField("threshold", (float) threshold);
@@ -72,8 +86,13 @@ public final class ScoreRecordWriter {
             }
             g.writeEndArray();
             g.writeEndObject();
+            g.flush();
         } catch (IOException e) {
+            g = newGenerator(); // a half-written record must not leave the next one mid-object
             throw new UncheckedIOException(e); // in-memory: cannot happen
+        } catch (RuntimeException e) {
+            g = newGenerator();
+            throw e;
         }
         return buf.toByteArray();
     }

@@ -119,20 +119,40 @@ class FastScorerEquivalenceTest {
         return f;
     }
 
+    /** Both kernels (the vector one must be present: surefire adds jdk.incubator.vector), one row and batched. */
     static double compare(String name, ModelBundle b, float[][] rows, int[] slots) {
+        assertTrue(DenseKernel.vector().isPresent(), "tests run with --add-modules jdk.incubator.vector (see pom.xml)");
         Dl4jReference ref = new Dl4jReference(b);
         Dl4jReference.Output o = ref.forward(rows, slots);
-        FastScorer s = new FastScorer(b);
-        FastScorer.Scratch scratch = s.newScratch();
         double worst = 0;
-        for (int i = 0; i < rows.length; i++) {
-            double score = s.score(rows[i], slots == null ? 0 : slots[i], scratch);
-            worst = Math.max(worst, check(name + " score row " + i, o.scores()[i], score));
-            for (int t = 0; t < s.latentDim(); t++) {
-                worst = Math.max(worst, check(name + " latent row " + i, o.latent()[i][t], scratch.latent[t]));
+        for (DenseKernel kernel : List.of(new ScalarDenseKernel(), DenseKernel.vector().get())) {
+            String what = name + " [" + kernel.describe() + "]";
+            FastScorer s = new FastScorer(b, kernel);
+            FastScorer.Scratch scratch = s.newScratch();
+            int k = s.latentDim();
+            int d = s.inputDim();
+            for (int i = 0; i < rows.length; i++) {
+                double score = s.score(rows[i], slots == null ? 0 : slots[i], scratch);
+                worst = Math.max(worst, check(what + " score row " + i, o.scores()[i], score));
+                for (int t = 0; t < k; t++) {
+                    worst = Math.max(worst, check(what + " latent row " + i, o.latent()[i][t], scratch.latent[t]));
+                }
+                for (int j = 0; j < d; j++) {
+                    worst = Math.max(worst, check(what + " expected row " + i, o.expected()[i][j], scratch.expected[j]));
+                }
             }
-            for (int j = 0; j < s.inputDim(); j++) {
-                worst = Math.max(worst, check(name + " expected row " + i, o.expected()[i][j], scratch.expected[j]));
+            // Batched: several tiles of rows and a ragged last one (row count not a multiple of 4 or the tile).
+            int count = rows.length - 3;
+            FastScorer.Batch batch = s.newBatch(count);
+            s.scoreBatch(rows, slots, count, batch);
+            for (int i = 0; i < count; i++) {
+                worst = Math.max(worst, check(what + " batch score row " + i, o.scores()[i], batch.scores[i]));
+                for (int t = 0; t < k; t++) {
+                    worst = Math.max(worst, check(what + " batch latent row " + i, o.latent()[i][t], batch.latents[i * k + t]));
+                }
+                for (int j = 0; j < d; j++) {
+                    worst = Math.max(worst, check(what + " batch expected row " + i, o.expected()[i][j], batch.expected[i * d + j]));
+                }
             }
         }
         assertTrue(worst <= TOL, name + ": worst relative difference " + worst);

@@ -117,7 +117,8 @@ class DeployFilesTest {
         assertTrue(df.contains("COPY --from=build /src/target/latentstream.jar") && df.contains("/src/target/lib"));
         assertTrue(df.contains("USER 10001"), "non-root");
         assertTrue(df.contains("EXPOSE " + HTTP_PORT));
-        assertTrue(df.contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/latentstream.jar\"]"));
+        assertTrue(df.contains("ENTRYPOINT [\"java\", \"--add-modules=jdk.incubator.vector\", \"-jar\", \"/app/latentstream.jar\"]"),
+                "runs the jar with the vector module (the vectorized scoring kernel)");
         assertTrue(df.contains("/etc/latentstream/app.properties"), "default config path = the Kubernetes mount");
         assertTrue(df.contains("OMP_NUM_THREADS=1") && df.contains("maxPhysicalBytes=0"), "the JVM flags DL4J needs");
     }

@@ -16,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code latentstream broker}: a single-node KRaft broker on loopback for development and tests. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = {"Run a single-node Kafka broker (KRaft, Apache Kafka's own server code) bound to 127.0.0.1, "
-                + "until SIGTERM or Ctrl-C. For development and tests, not production."},
+                + "until SIGTERM or Ctrl-C. For development and tests, not production.",
+            "With one broker, give processors a transaction timeout longer than this broker's restart time "
+                + "(kafka.transaction.timeout.ms=60000): see README, Reliability."},
         footer = {"", "Examples:", "  latentstream broker                       # temporary data, free port",
             "  latentstream broker --log-dir /tmp/k --port 9092 --controller-port 9093"})
 public final class BrokerCommand implements Callable<Integer> {

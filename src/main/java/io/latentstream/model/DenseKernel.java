@@ -25,7 +25,11 @@ interface DenseKernel {
     /** Short description for logs and benchmark output, e.g. "vector (16 × float)". */
     String describe();
 
+    /** The kernel for this JVM; throws IllegalStateException when latentstream.kernel asks for one it cannot have. */
     static DenseKernel best() {
+        if (Holder.BEST == null) {
+            throw new IllegalStateException(Holder.PROBLEM);
+        }
         return Holder.BEST;
     }
 
@@ -37,7 +41,8 @@ interface DenseKernel {
     final class Holder {
         private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DenseKernel.class);
         static final java.util.Optional<DenseKernel> VECTOR = loadVector();
-        static final DenseKernel BEST = choose();
+        static final String PROBLEM = problem();
+        static final DenseKernel BEST = PROBLEM == null ? choose() : null;
 
         private Holder() {
         }
@@ -56,14 +61,25 @@ interface DenseKernel {
             }
         }
 
+        /** Why the requested kernel cannot be had, or null. Not thrown here: an initializer error would escape the CLI's handler. */
+        private static String problem() {
+            String want = System.getProperty(PROPERTY, "auto").trim();
+            if (!java.util.Set.of("auto", "vector", "scalar").contains(want)) {
+                return "-D" + PROPERTY + " must be auto, vector or scalar, not '" + want + "'";
+            }
+            if (want.equals("vector") && VECTOR.isEmpty()) {
+                return "-D" + PROPERTY + "=vector but the JVM was started without --add-modules=jdk.incubator.vector";
+            }
+            return null;
+        }
+
         private static DenseKernel choose() {
             String want = System.getProperty(PROPERTY, "auto").trim();
             switch (want) {
                 case "scalar":
                     return new ScalarDenseKernel();
                 case "vector":
-                    return VECTOR.orElseThrow(() -> new IllegalStateException(PROPERTY
-                            + "=vector but the JVM was started without --add-modules jdk.incubator.vector"));
+                    return VECTOR.get();
                 case "auto":
                     if (VECTOR.isPresent()) {
                         LOG.debug("scoring kernel: {}", VECTOR.get().describe());
@@ -73,7 +89,7 @@ interface DenseKernel {
                             + "vectorized kernel, about 10x faster for wide models; the latentstream launcher does)");
                     return new ScalarDenseKernel();
                 default:
-                    throw new IllegalStateException(PROPERTY + " must be auto, vector or scalar, not '" + want + "'");
+                    throw new AssertionError(want); // excluded by problem()
             }
         }
     }

@@ -53,9 +53,9 @@ public final class RunCommand implements Callable<Integer> {
                     bundle.version(), modelPath, scorer.inputDim(), scorer.conditional() ? " (conditional)" : "", scorer.latentDim(),
                     scorer.threshold());
         }
-        out.printf(Locale.ROOT, "reading %s (%s), guarantee %s; following model '%s' on %s%n", topics.input(),
+        out.printf(Locale.ROOT, "reading %s (%s), guarantee %s; following model '%s' on %s; scoring kernel %s%n", topics.input(),
                 InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)).id(), cfg.getString(Settings.PROCESSING_GUARANTEE),
-                cfg.getString(Settings.MODEL_NAME), topics.models());
+                cfg.getString(Settings.MODEL_NAME), topics.models(), FastScorer.kernelName());
         out.flush();
         Meters meters = Meters.prometheus();
         java.util.concurrent.atomic.AtomicReference<ProcessorRuntime> running = new java.util.concurrent.atomic.AtomicReference<>();

@@ -148,6 +148,11 @@ public final class FastScorer {
         return kernel.describe();
     }
 
+    /** The arithmetic new scorers in this JVM use (fails like the constructor when none is possible). */
+    public static String kernelName() {
+        return DenseKernel.best().describe();
+    }
+
     /** Context slot of a context value: 1.. for known values, 0 (unknown slot) otherwise. */
     public int contextSlot(String context) {
         if (contextWidth == 0 || context == null) {

@@ -322,7 +322,7 @@ class ExactlyOnceCrashIT {
      * must outlast the broker's crash recovery (~14 s here): with Kafka Streams' 10 s default, the
      * restarted coordinator aborts the stream thread's open transaction while the producer still
      * retries batches of it, and Kafka 4.4 then let those records be committed by the next
-     * transaction (duplicates in 6 of 10 runs; 0 of 6 with 60 s). README, "Reliability".
+     * transaction (duplicates in 6 of 10 runs; 0 of 10 with 60 s). README, "Reliability".
      */
     @Test
     void brokerKilledTwice() throws Exception {

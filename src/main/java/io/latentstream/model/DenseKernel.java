@@ -73,24 +73,18 @@ interface DenseKernel {
             return null;
         }
 
+        /** Called only when problem() found none: "vector" then implies the module is there. */
         private static DenseKernel choose() {
-            String want = System.getProperty(PROPERTY, "auto").trim();
-            switch (want) {
-                case "scalar":
-                    return new ScalarDenseKernel();
-                case "vector":
-                    return VECTOR.get();
-                case "auto":
-                    if (VECTOR.isPresent()) {
-                        LOG.debug("scoring kernel: {}", VECTOR.get().describe());
-                        return VECTOR.get();
-                    }
-                    LOG.info("scoring kernel: scalar (start java with --add-modules jdk.incubator.vector for the "
-                            + "vectorized kernel, about 10x faster for wide models; the latentstream launcher does)");
-                    return new ScalarDenseKernel();
-                default:
-                    throw new AssertionError(want); // excluded by problem()
+            if (System.getProperty(PROPERTY, "auto").trim().equals("scalar")) {
+                return new ScalarDenseKernel();
             }
+            if (VECTOR.isPresent()) {
+                LOG.debug("scoring kernel: {}", VECTOR.get().describe());
+                return VECTOR.get();
+            }
+            LOG.info("scoring kernel: scalar (start java with --add-modules jdk.incubator.vector for the "
+                    + "vectorized kernel, about 10x faster for wide models; the latentstream launcher does)");
+            return new ScalarDenseKernel();
         }
     }
 }

@@ -38,10 +38,10 @@ public final class FastScorer {
     private final int[] n;
     private final int[] o;
     private final boolean[] takesContext;
-    private final int encLayers;
+    /** Index of the μ head (after the encoder's hidden layers) and of the decoder's first layer. */
     private final int muLayer;
     private final int decFirst;
-    private final int layerCount;
+    private final int lastLayer;
     /** Row stride of the activation buffers: the widest padded layer (or input). */
     private final int stride;
     private final float[] featureWeights;
@@ -69,10 +69,10 @@ public final class FastScorer {
         if (flat.length != arch.weightCount()) {
             throw new IllegalArgumentException("weights have " + flat.length + " floats, architecture needs " + arch.weightCount());
         }
-        layerCount = layers.size();
-        encLayers = arch.encoderHidden().length;
-        muLayer = encLayers;
-        decFirst = encLayers + 2;
+        int layerCount = layers.size();
+        muLayer = arch.encoderHidden().length;
+        decFirst = muLayer + 2; // the log σ² head sits between them and is for training only
+        lastLayer = layerCount - 1;
         w = new float[layerCount][];
         b = new float[layerCount][];
         n = new int[layerCount];
@@ -299,25 +299,11 @@ public final class FastScorer {
             }
         }
         int[] ctx = contextWidth > 0 ? wk.ctx : null;
-        // Encoder to μ (the log σ² head is for training only).
-        for (int l = 0; l <= muLayer; l++) {
-            kernel.dense(w[l], b[l], n[l], o[l], cur, stride, nxt, stride, count, takesContext[l] ? ctx : null, leak, l < muLayer);
-            float[] t = cur;
-            cur = nxt;
-            nxt = t;
-        }
+        float[] mu = layers(0, muLayer, cur, nxt, count, ctx);
         for (int r = 0; r < count; r++) {
-            System.arraycopy(cur, r * stride, latents, (outRow + r) * k, k);
+            System.arraycopy(mu, r * stride, latents, (outRow + r) * k, k);
         }
-        // Decoder from μ.
-        int last = layerCount - 1;
-        for (int l = decFirst; l <= last; l++) {
-            kernel.dense(w[l], b[l], n[l], o[l], cur, stride, nxt, stride, count, takesContext[l] ? ctx : null, leak, l < last);
-            float[] t = cur;
-            cur = nxt;
-            nxt = t;
-        }
-        float[] xhat = cur;
+        float[] xhat = layers(decFirst, lastLayer, mu, mu == cur ? nxt : cur, count, ctx);
         for (int r = 0; r < count; r++) {
             int row = norm.row(wk.ctx[r]);
             int zr = r * d;
@@ -345,21 +331,28 @@ public final class FastScorer {
      */
     public void decode(float[] z, int slot, float[] out, Scratch s) {
         Work wk = s.work;
-        float[] cur = wk.bufA;
-        float[] nxt = wk.bufB;
-        System.arraycopy(z, 0, cur, 0, k);
+        System.arraycopy(z, 0, wk.bufA, 0, k);
         wk.ctx[0] = slot;
-        int[] ctx = contextWidth > 0 ? wk.ctx : null;
-        int last = layerCount - 1;
-        for (int l = decFirst; l <= last; l++) {
-            kernel.dense(w[l], b[l], n[l], o[l], cur, stride, nxt, stride, 1, takesContext[l] ? ctx : null, leak, l < last);
+        float[] xhat = layers(decFirst, lastLayer, wk.bufA, wk.bufB, 1, contextWidth > 0 ? wk.ctx : null);
+        int row = norm.row(slot);
+        for (int j = 0; j < d; j++) {
+            out[j] = xhat[j] * norm.scale(row, j) + norm.mean(row, j);
+        }
+    }
+
+    /**
+     * Layers from..to over {@code count} rows held in {@code in}, ping-ponging with {@code spare};
+     * leaky ReLU on all but the last. Returns the buffer that holds the output.
+     */
+    private float[] layers(int from, int to, float[] in, float[] spare, int count, int[] ctx) {
+        float[] cur = in;
+        float[] nxt = spare;
+        for (int l = from; l <= to; l++) {
+            kernel.dense(w[l], b[l], n[l], o[l], cur, stride, nxt, stride, count, takesContext[l] ? ctx : null, leak, l < to);
             float[] t = cur;
             cur = nxt;
             nxt = t;
         }
-        int row = norm.row(slot);
-        for (int j = 0; j < d; j++) {
-            out[j] = cur[j] * norm.scale(row, j) + norm.mean(row, j);
-        }
+        return cur;
     }
 }

@@ -63,10 +63,8 @@ class RetrainerCrashIT {
         Random rnd = new Random(6);
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
             String bs = kafka.bootstrapServers();
-            Topics t = ExactlyOnceCrashIT.topics(bs, "t6");
+            Topics t = topicsWithGoldenAndSamples(bs, "t6");
             String name = TestModels.golden().manifest().name();
-            new ModelPublisher(bs, Map.of(), t.models()).publish(TestModels.golden(), "publish");
-            fillSamples(bs, t, "t6");
 
             Map<String, String> p = new LinkedHashMap<>();
             p.put("bootstrap.servers", bs);
@@ -173,8 +171,16 @@ class RetrainerCrashIT {
         return out;
     }
 
+    /** A scenario's topics with the golden model published and samples for a retrainer to train on. */
+    static Topics topicsWithGoldenAndSamples(String bs, String prefix) throws Exception {
+        Topics t = ExactlyOnceCrashIT.topics(bs, prefix);
+        new ModelPublisher(bs, Map.of(), t.models()).publish(TestModels.golden(), "publish");
+        fillSamples(bs, t, prefix);
+        return t;
+    }
+
     /** Real samples: the processor (in-process) scores good records with every one sampled. */
-    static void fillSamples(String bs, Topics t, String prefix) throws Exception {
+    private static void fillSamples(String bs, Topics t, String prefix) throws Exception {
         AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", prefix, "application.id", prefix + "-fill",
                 "input.format", "json", "samples.fraction", "1.0", "model.name", TestModels.golden().manifest().name()));
         Map<String, StreamAudit.Input> inputs = new ConcurrentHashMap<>(StreamAudit.produce(bs, t.input(), 6, 0, 3000));

@@ -1,6 +1,5 @@
 package io.latentstream.reliability;
 
-import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.topology.TestModels;
 import io.latentstream.topology.Topics;
@@ -50,9 +49,7 @@ class SecretsIT {
     void controlEndpointMatrixAndNoSecretAnywhere() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
             String bs = kafka.bootstrapServers();
-            Topics t = ExactlyOnceCrashIT.topics(bs, "t8");
-            new ModelPublisher(bs, Map.of(), t.models()).publish(TestModels.golden(), "publish");
-            RetrainerCrashIT.fillSamples(bs, t, "t8");
+            Topics t = RetrainerCrashIT.topicsWithGoldenAndSamples(bs, "t8");
             int processorPort = EmbeddedKafka.freePort();
             int retrainerPort = EmbeddedKafka.freePort();
             Path cfg = config(bs);

@@ -62,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  * the same broker, by an identity topology, a parse-only topology and the full processor (at
  * at_least_once, at exactly_once_v2 with 100 ms commits and with the configured interval, and while
  * a retrain runs in another process), plus an in-JVM Random Cut Forest pass over the same vectors.
- * Each run reports records/s (RUNNING to the last output visible to a read_committed consumer),
+ * Each run reports records/s (first output to last output visible to a read_committed consumer),
  * end-to-end latency p50/p99 of a paced probe (record timestamp to read_committed visibility) and
  * the CPU time of the application's own threads per record; then the ratios against the identity
  * run and the forest, and the targets. Retraining cost is timed at the default architecture.
@@ -70,12 +70,22 @@ import java.util.concurrent.TimeUnit;
 public final class PipelineBench {
     /** Sizes and where to run. */
     public record Options(String bootstrap, int records, int dim, int partitions, boolean quick, int latencyRate, int latencySeconds,
-                          int retrainRows, int retrainEpochs, int[] retrainDims, Path workDir, String javaClasspath) {
+                          int retrainRows, int retrainEpochs, int[] retrainDims, Path workDir, String javaClasspath,
+                          java.util.regex.Pattern runs, boolean cpuByThread) {
+        /** Whether the run with this name (e.g. "processor, at_least_once") and format is in the plan. */
+        boolean includes(String name, String format) {
+            return runs == null || runs.matcher(name + " " + format).find();
+        }
     }
 
     /** One line of the table. */
-    public record Result(String name, String format, double recordsPerSecond, double p50Ms, double p99Ms, double cpuMicrosPerRecord) {
+    public record Result(String name, String format, double recordsPerSecond, double p50Ms, double p99Ms, double cpuMicrosPerRecord,
+                         double jvmCpuPercent) {
     }
+
+    /** The runs of one format, in order (the configured commit interval adds one after the 100 ms run). */
+    public static final List<String> RUN_NAMES = List.of("identity", "parse only", "processor, at_least_once",
+            "processor, exactly_once_v2 100 ms", "processor, EOS 100 ms + retrain running", "processor, EOS 100 ms + retrain at nice 19");
 
     private final AppConfig base;
     private final Options o;
@@ -128,6 +138,7 @@ public final class PipelineBench {
             plan.add(new Run("processor, EOS 100 ms + retrain running", topic, format, Mode.FULL, "exactly_once_v2", "100", true));
             plan.add(new Run("processor, EOS 100 ms + retrain at nice 19", topic, format, Mode.FULL, "exactly_once_v2", "100", true));
         }
+        plan.removeIf(r -> !o.includes(r.name(), r.format().name().toLowerCase(Locale.ROOT)));
         // Every run's output topics exist (leaders elected) before the first run starts: a run should
         // not pay for topic creation, and producers writing to partitions seconds old can stall in
         // retries (see the README's performance notes).
@@ -171,16 +182,22 @@ public final class PipelineBench {
 
     // ---------------------------------------------------------------- data and model
 
-    /** Correlated readings: a few latent factors through a fixed mixing matrix, plus noise. */
+    /**
+     * Correlated readings: a few latent factors through a mixing matrix, plus noise. The matrix
+     * depends on d only, so every call (training rows, bench input, probes) draws from the same
+     * distribution and the model flags about as many records as it would in production (~1%);
+     * the seed picks the draws.
+     */
     static float[][] rows(int n, int d, long seed) {
-        Random r = new Random(seed);
         int k = Math.max(2, (d + 3) / 4);
+        Random m0 = new Random(1_000_003L * d);
         double[][] mix = new double[k][d];
         for (double[] m : mix) {
             for (int j = 0; j < d; j++) {
-                m[j] = r.nextGaussian();
+                m[j] = m0.nextGaussian();
             }
         }
+        Random r = new Random(seed);
         float[][] x = new float[n][d];
         double[] z = new double[k];
         for (int i = 0; i < n; i++) {
@@ -323,39 +340,67 @@ public final class PipelineBench {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaStreams streams = new KafkaStreams(topology, props)) {
             c.subscribe(List.of(outTopic));
-            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
-            streams.setStateListener((now, before) -> {
-                if (now == KafkaStreams.State.RUNNING) {
-                    running.countDown();
-                }
-            });
             long started = System.nanoTime();
             streams.start();
-            if (!running.await(120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(name + ": Kafka Streams did not reach RUNNING in 120 s");
-            }
             // Everything in the input so far: the preloaded records plus the latency probes of earlier runs.
             long expected = inputEnd(inputTopic);
+            // The clock starts at the first output visible to the reader, not at RUNNING: with several
+            // stream threads the first RUNNING can come after most of the input was processed.
+            long first = 0;
+            long firstDeadline = started + TimeUnit.SECONDS.toNanos(120);
+            while (first == 0 && System.nanoTime() < firstDeadline) {
+                if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new IllegalStateException(name + ": Kafka Streams stopped (" + streams.state() + ")");
+                }
+                first = c.poll(Duration.ofMillis(20)).count();
+            }
+            if (first == 0) {
+                throw new IllegalStateException(name + ": no output in 120 s");
+            }
             long cpu0 = appCpuNanos(run);
+            long jvm0 = jvmCpuNanos();
+            Map<String, Long> thr0 = threadCpu();
             long t0 = System.nanoTime();
-            long seen = 0;
+            long seen = first;
+            long measured = expected - first;
             long deadline = t0 + TimeUnit.MINUTES.toNanos(20);
             while (seen < expected && System.nanoTime() < deadline) {
                 seen += c.poll(Duration.ofMillis(100)).count();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = appCpuNanos(run) - cpu0;
+            Map<String, Long> thr1 = threadCpu();
+            List<String> details = new ArrayList<>();
+            if (mode == Mode.FULL) {
+                // What the processor wrote per input: the anomaly share decides how many score copies it writes.
+                Topics tt = Topics.from(cfg);
+                details.add(String.format(Locale.ROOT, "    outputs per input record: latents %.3f, scores %.3f, anomalies %.3f, samples %.3f",
+                        inputEnd(tt.latents()) / (double) expected, inputEnd(tt.scores()) / (double) expected,
+                        inputEnd(tt.anomalies()) / (double) expected, inputEnd(tt.samples()) / (double) expected));
+            }
+            if (o.cpuByThread()) {
+                Map<String, Long> agg = new java.util.TreeMap<>();
+                thr1.forEach((k, v) -> agg.merge(k.replaceAll("@\\d+$", "").replace(run, "<app>").replaceAll("\\b[0-9a-f]{8}-[-0-9a-f]{27}", "<id>")
+                        .replaceAll("\\d+", "#"), v - thr0.getOrDefault(k, 0L), Long::sum));
+                agg.entrySet().stream().filter(e -> e.getValue() / 1e3 / measured >= 0.01)
+                        .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                        .forEach(e -> details.add(String.format(Locale.ROOT, "    CPU %6.2f µs/rec  %s", e.getValue() / 1e3 / measured,
+                                e.getKey())));
+            }
+            double jvmPercent = 100.0 * (jvmCpuNanos() - jvm0) / 1e9 / secs / Runtime.getRuntime().availableProcessors();
             if (seen < expected) {
                 throw new IllegalStateException(name + ": only " + seen + " of " + expected + " outputs in 20 minutes");
             }
             long probeStart = System.nanoTime();
             double[] lat = latencyProbe(inputTopic, inFormat, c);
-            Result r = new Result(name, format, expected / secs, lat[0], lat[1], cpu / 1e3 / expected);
+            Result r = new Result(name, format, measured / secs, lat[0], lat[1], cpu / 1e3 / measured, jvmPercent);
             long closing = System.nanoTime();
             streams.close(Duration.ofSeconds(30));
-            say(String.format(Locale.ROOT, "  %-42s %-4s %,10.0f rec/s  p50 %6.1f ms  p99 %6.1f ms  CPU %6.1f µs/rec  (start %.1f s, "
-                            + "input %.1f s, probe %.1f s, close %.1f s)", name, format, r.recordsPerSecond(), r.p50Ms(), r.p99Ms(),
-                    r.cpuMicrosPerRecord(), (t0 - started) / 1e9, secs, (closing - probeStart) / 1e9, (System.nanoTime() - closing) / 1e9));
+            say(String.format(Locale.ROOT, "  %-42s %-4s %,10.0f rec/s  p50 %6.1f ms  p99 %6.1f ms  CPU %6.1f µs/rec  JVM CPU %3.0f%%  "
+                            + "(first output %.1f s, rest %.1f s, probe %.1f s, close %.1f s)", name, format, r.recordsPerSecond(), r.p50Ms(),
+                    r.p99Ms(), r.cpuMicrosPerRecord(), r.jvmCpuPercent(), (t0 - started) / 1e9, secs, (closing - probeStart) / 1e9,
+                    (System.nanoTime() - closing) / 1e9));
+            details.forEach(this::say);
             return r;
         } finally {
             if (retrain != null) {
@@ -426,6 +471,25 @@ public final class PipelineBench {
         return sum;
     }
 
+    private static Map<String, Long> threadCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> m = new HashMap<>();
+        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (ti != null) {
+                long t = mx.getThreadCpuTime(ti.getThreadId());
+                if (t > 0) {
+                    m.merge(ti.getThreadName() + "@" + ti.getThreadId(), t, Long::sum);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** CPU time of this whole JVM (with an embedded broker: the broker, the application and the reader). */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     /** A retrain in another process: `latentstream train` on a CSV of retrainRows x dim, retrainEpochs epochs. */
     private Process startRetrain(boolean lowPriority) throws Exception {
         Path csv = o.workDir().resolve("retrain-" + o.dim() + ".csv");
@@ -490,7 +554,7 @@ public final class PipelineBench {
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu = mx.getCurrentThreadCpuTime() - cpu0;
         Result r = new Result("Random Cut Forest update+score (in-JVM, 1 thread)", "-", rows.length / secs, Double.NaN, Double.NaN,
-                cpu / 1e3 / rows.length);
+                cpu / 1e3 / rows.length, Double.NaN);
         say(String.format(Locale.ROOT, "  %-42s %-4s %,10.0f rec/s  %29s CPU %6.1f µs/rec%s", r.name(), "", r.recordsPerSecond(), "",
                 r.cpuMicrosPerRecord(), sink == 42 ? " " : ""));
         return r;
@@ -505,29 +569,42 @@ public final class PipelineBench {
     private void printTable() {
         Result rcf = find("Random Cut Forest update+score (in-JVM, 1 thread)", "-");
         say("");
-        say(String.format(Locale.ROOT, "%-44s %-6s %12s %10s %9s %9s %11s %8s", "run", "format", "records/s", "x identity", "p50 ms", "p99 ms",
-                "CPU µs/rec", "x RCF"));
+        say(String.format(Locale.ROOT, "%-44s %-6s %12s %10s %9s %9s %11s %8s %8s", "run", "format", "records/s", "x identity", "p50 ms",
+                "p99 ms", "CPU µs/rec", "JVM CPU", "x RCF"));
         for (Result r : results) {
             Result id = find("identity", r.format());
-            say(String.format(Locale.ROOT, "%-44s %-6s %,12.0f %10s %9s %9s %11.1f %8.1f", r.name(), r.format(), r.recordsPerSecond(),
+            say(String.format(Locale.ROOT, "%-44s %-6s %,12.0f %10s %9s %9s %11.1f %8s %8.1f", r.name(), r.format(), r.recordsPerSecond(),
                     id == null ? "" : String.format(Locale.ROOT, "%.2f", r.recordsPerSecond() / id.recordsPerSecond()),
                     Double.isNaN(r.p50Ms()) ? "" : String.format(Locale.ROOT, "%.1f", r.p50Ms()),
                     Double.isNaN(r.p99Ms()) ? "" : String.format(Locale.ROOT, "%.1f", r.p99Ms()), r.cpuMicrosPerRecord(),
+                    Double.isNaN(r.jvmCpuPercent()) ? "" : String.format(Locale.ROOT, "%.0f%%", r.jvmCpuPercent()),
                     r.recordsPerSecond() / rcf.recordsPerSecond()));
         }
+        say("(CPU µs/rec: the application's own threads; JVM CPU: this whole process, broker included when embedded, "
+                + "as a share of all cores)");
         say("");
         say("targets (same run):");
         for (String f : List.of("json", "f32")) {
-            Result id = find("identity", f);
-            Result alos = find("processor, at_least_once", f);
-            Result eos = find("processor, exactly_once_v2 100 ms", f);
-            Result busy = find("processor, EOS 100 ms + retrain running", f);
-            Result niced = find("processor, EOS 100 ms + retrain at nice 19", f);
-            target(f + ": processor EOS / identity", eos.recordsPerSecond() / id.recordsPerSecond(), 0.7);
-            target(f + ": processor EOS 100 ms / at_least_once", eos.recordsPerSecond() / alos.recordsPerSecond(), 0.85);
-            target(f + ": with a retrain running / without", busy.recordsPerSecond() / eos.recordsPerSecond(), 0.9);
-            target(f + ": with a retrain at nice 19 / without", niced.recordsPerSecond() / eos.recordsPerSecond(), 0.9);
-            target(f + ": processor EOS / Random Cut Forest", eos.recordsPerSecond() / rcf.recordsPerSecond(), 10);
+            String id = "identity";
+            String alos = "processor, at_least_once";
+            String eos = "processor, exactly_once_v2 100 ms";
+            target(f + ": processor EOS / identity", f, eos, id, 0.7);
+            target(f + ": processor EOS 100 ms / at_least_once", f, eos, alos, 0.85);
+            target(f + ": with a retrain running / without", f, "processor, EOS 100 ms + retrain running", eos, 0.9);
+            target(f + ": with a retrain at nice 19 / without", f, "processor, EOS 100 ms + retrain at nice 19", eos, 0.9);
+            Result e = find(eos, f);
+            if (e != null) {
+                target(f + ": processor EOS / Random Cut Forest", e.recordsPerSecond() / rcf.recordsPerSecond(), 10);
+            }
+        }
+    }
+
+    /** The ratio of two runs' records/s against its target; nothing when --runs left either out. */
+    private void target(String what, String format, String run, String baseline, double goal) {
+        Result r = find(run, format);
+        Result b = find(baseline, format);
+        if (r != null && b != null) {
+            target(what, r.recordsPerSecond() / b.recordsPerSecond(), goal);
         }
     }
 

@@ -54,6 +54,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Dimensions of the retraining-cost measurement (default: ${DEFAULT-VALUE}).")
     int[] retrainDims;
 
+    @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
+            + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
+            + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
+            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 19.")
+    java.util.regex.Pattern runs;
+
+    @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "
+            + "(the application's stream and producer threads, and with the embedded broker its request handlers and network threads).")
+    boolean cpuByThread;
+
     @Option(names = "--quick", description = "A short smoke run: 5,000 records, a 2 s latency probe, retraining cost on 5,000 x 2 "
             + "epochs at d = 9. Figures are not meaningful; the commands and code paths are the same.")
     boolean quick;
@@ -62,6 +72,11 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (records < 100 || dim < 1 || dim > 4096 || partitions < 1 || partitions > 1000) {
             throw new UsageError("--records must be >= 100, --dim 1..4096, --partitions 1..1000");
+        }
+        if (runs != null && io.latentstream.bench.PipelineBench.RUN_NAMES.stream()
+                .noneMatch(n -> runs.matcher(n + " json").find() || runs.matcher(n + " f32").find())) {
+            throw new UsageError("--runs " + runs + " matches no run; runs are " + String.join("; ", io.latentstream.bench.PipelineBench.RUN_NAMES)
+                    + " (each in json and f32)");
         }
         io.latentstream.config.AppConfig cfg = Cli.config(spec);
         PrintWriter out = spec.commandLine().getOut();
@@ -79,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
             int n = quick ? Math.min(records, 5_000) : records;
             io.latentstream.bench.PipelineBench.Options o = new io.latentstream.bench.PipelineBench.Options(bs, n, dim, partitions, quick,
                     quick ? 200 : 2_000, quick ? 2 : 5, quick ? 5_000 : 100_000, quick ? 2 : 20, quick ? new int[] {9} : retrainDims,
-                    work, System.getProperty("java.class.path"));
+                    work, System.getProperty("java.class.path"), runs, cpuByThread);
             new io.latentstream.bench.PipelineBench(cfg, o, out).run();
             return ExitCodes.OK;
         } finally {
@@ -100,7 +115,17 @@ public final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--quick", description = "One short iteration each (a smoke run; figures are noisy).")
+        @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
+            + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
+            + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
+            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 19.")
+    java.util.regex.Pattern runs;
+
+    @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "
+            + "(the application's stream and producer threads, and with the embedded broker its request handlers and network threads).")
+    boolean cpuByThread;
+
+    @Option(names = "--quick", description = "One short iteration each (a smoke run; figures are noisy).")
         boolean quick;
 
         @Option(names = "--include", defaultValue = "io.latentstream.bench.*", description = "JMH benchmark regex. Default: ${DEFAULT-VALUE}.")

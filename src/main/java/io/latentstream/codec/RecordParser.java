@@ -22,6 +22,9 @@ public final class RecordParser {
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // NaN -> NON_FINITE, not BAD_JSON
+            // FastDoubleParser (shaded in jackson-core): correctly rounded like Float.parseFloat, and
+            // the JDK's parser was ~8% of the stream thread's CPU in `latentstream bench`.
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxNumberLength(64)
                     .maxStringLength(1 << 16).build())
             .build();
@@ -136,7 +139,7 @@ public final class RecordParser {
             String cell = line.substring(pos, end).trim();
             float f;
             try {
-                f = Float.parseFloat(cell);
+                f = com.fasterxml.jackson.core.io.NumberInput.parseFloat(cell, true); // Float.parseFloat's syntax, faster
             } catch (NumberFormatException e) {
                 throw new BadRecordException(DeadLetterReason.BAD_CSV, "field " + (n + 1) + " '" + abbreviate(cell) + "' is not a number");
             }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -111,6 +112,42 @@ class CodecPropertyTest {
             assertEquals(a, d, 0, "case " + c);
             assertEquals(a, e, 0, "case " + c);
         }
+    }
+
+    /** The parsers use FastDoubleParser; every spelling of a number must give exactly Float.parseFloat's float. */
+    @Test
+    void numbersParseExactlyAsFloatParseFloatDoes() throws Exception {
+        RecordParser json = new RecordParser(InputFormat.JSON, 3, 1 << 20, false);
+        RecordParser csv = new RecordParser(InputFormat.CSV, 3, 1 << 20, false);
+        Random rnd = new Random(11);
+        for (int c = 0; c < CASES * 5; c++) {
+            String[] cells = new String[3];
+            for (int i = 0; i < 3; i++) {
+                double x = rnd.nextGaussian() * Math.pow(10, rnd.nextInt(20) - 10);
+                cells[i] = switch (rnd.nextInt(5)) {
+                    case 0 -> Float.toString((float) x);
+                    case 1 -> Double.toString(x); // more digits than a float holds: rounding must match
+                    case 2 -> String.format(Locale.ROOT, "%.4f", x);
+                    case 3 -> String.format(Locale.ROOT, "%.9e", x);
+                    default -> Integer.toString((int) (x * 1000) % 100000);
+                };
+            }
+            String list = String.join(",", cells);
+            ParsedRecord j = json.parse(null, ("[" + list + "]").getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Float.floatToIntBits(Float.parseFloat(cells[i])), Float.floatToIntBits(j.features[i]), "json " + list);
+            }
+            ParsedRecord v = csv.parse(null, list.getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Float.floatToIntBits(Float.parseFloat(cells[i])), Float.floatToIntBits(v.features[i]), "csv " + list);
+            }
+        }
+        for (String bad : List.of("NaN", "Infinity", "-Infinity", "1e39")) {
+            assertEquals(DeadLetterReason.NON_FINITE, assertThrows(BadRecordException.class,
+                    () -> csv.parse(null, ("1," + bad + ",2").getBytes(StandardCharsets.UTF_8))).reason(), bad);
+        }
+        assertEquals(DeadLetterReason.BAD_CSV, assertThrows(BadRecordException.class,
+                () -> csv.parse(null, "1,2x,3".getBytes(StandardCharsets.UTF_8))).reason());
     }
 
     private static double score(FastScorer s, FastScorer.Scratch scratch, ParsedRecord r) {

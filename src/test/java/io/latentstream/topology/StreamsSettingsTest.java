@@ -1,0 +1,25 @@
+package io.latentstream.topology;
+
+import io.latentstream.config.ConfigLoader;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The processor's producer settings as Kafka Streams resolves them, defaults and overrides. */
+class StreamsSettingsTest {
+    private static Object producerBatchSize(Map<String, String> flags) {
+        var props = StreamsSettings.from(ConfigLoader.load(null, Map.of(), flags), "127.0.0.1:9092");
+        return new StreamsConfig(props).getProducerConfigs("client").get(ProducerConfig.BATCH_SIZE_CONFIG);
+    }
+
+    @Test
+    void producerBatchesAre256KiBUnlessConfigured() {
+        assertEquals("262144", String.valueOf(producerBatchSize(Map.of())));
+        assertEquals("65536", String.valueOf(producerBatchSize(Map.of("kafka.batch.size", "65536"))));
+        assertEquals("32768", String.valueOf(producerBatchSize(Map.of("kafka.producer.batch.size", "32768"))));
+    }
+}

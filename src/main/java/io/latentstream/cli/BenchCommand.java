@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 + "topic, then consumes them, one run after another, with (1) an identity topology (read -> write, same "
                 + "serdes, exactly_once_v2), (2) parse-only, (3) the processor at at_least_once, (4) the processor at "
                 + "exactly_once_v2 with 100 ms commits (and with kafka.commit.interval.ms when set), (5) the processor while "
-                + "a retrain runs in another process, and (6) an in-JVM AWS Random Cut Forest pass over the same vectors. "
+                + "a retrain runs in another process (at retrain.nice, as `latentstream retrain` runs, and at nice 0), and (6) an in-JVM AWS Random Cut Forest pass over the same vectors. "
                 + "Prints records/s, end-to-end latency p50/p99 of a paced probe (record timestamp -> visible to a "
                 + "read_committed consumer), CPU time of the application's threads per record, the ratios against (1) "
                 + "and (6) with the targets, and the retraining cost (100k samples x 20 epochs, d = 9 and 64).",
@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
             + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
             + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
-            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 19.")
+            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 0.")
     java.util.regex.Pattern runs;
 
     @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "
@@ -115,17 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
-            + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
-            + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
-            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 19.")
-    java.util.regex.Pattern runs;
-
-    @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "
-            + "(the application's stream and producer threads, and with the embedded broker its request handlers and network threads).")
-    boolean cpuByThread;
-
-    @Option(names = "--quick", description = "One short iteration each (a smoke run; figures are noisy).")
+        @Option(names = "--quick", description = "One short iteration each (a smoke run; figures are noisy).")
         boolean quick;
 
         @Option(names = "--include", defaultValue = "io.latentstream.bench.*", description = "JMH benchmark regex. Default: ${DEFAULT-VALUE}.")

@@ -37,6 +37,8 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
         AppConfig cfg = Cli.config(spec);
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "retrain");
         PrintWriter out = spec.commandLine().getOut();
+        // Before training threads exist, so they inherit it.
+        out.println("retrainer: " + io.latentstream.ops.ProcessPriority.lowerTo(cfg.getInt(Settings.RETRAIN_NICE)) + " (retrain.nice)");
         Meters meters = Meters.prometheus();
         Retrainer retrainer = new Retrainer(cfg, bootstrap, meters);
         RetrainService service = new RetrainService(cfg, bootstrap, retrainer).start();

@@ -66,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingFlags flags;
 
+    @Option(names = "--nice", defaultValue = "0", paramLabel = "N", description = "Train at this Linux scheduling priority "
+            + "(0..19, like `nice -n N`), e.g. on a machine that also runs a processor. Default: ${DEFAULT-VALUE} (unchanged).")
+    int nice;
+
     @Override
     public Integer call() throws Exception {
         if (protocol != null && excludeAnomalies) {
@@ -74,7 +78,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (version < 1) {
             throw new UsageError("--model-version must be >= 1");
         }
+        if (nice < 0 || nice > 19) {
+            throw new UsageError("--nice must be 0..19");
+        }
         PrintWriter w = spec.commandLine().getOut();
+        if (nice > 0) {
+            w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice));
+        }
         LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;
         if (protocol != null) {

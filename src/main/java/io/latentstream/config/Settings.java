@@ -49,6 +49,7 @@ public final class Settings {
     public static final String RETRAIN_DRIFT_LATENT_BOUND = "retrain.drift.latent.bound";
     public static final String RETRAIN_DRIFT_DURATION_MS = "retrain.drift.duration.ms";
     public static final String RETRAIN_TOKEN = "retrain.token";
+    public static final String RETRAIN_NICE = "retrain.nice";
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
     public static final String HTTP_PORT = "http.port";
     public static final String MODEL_MAX_BYTES = "model.max.bytes";
@@ -144,6 +145,9 @@ public final class Settings {
                             + "is bounded whatever the stream rate.")
             .define(RETRAIN_MIN_SAMPLES, Type.INT, 500, Range.between(10, 10_000_000), Importance.LOW,
                     "retrain: fewer samples than this and the retrain is skipped (recorded as a decision).")
+            .define(RETRAIN_NICE, Type.INT, 10, Range.between(0, 19), Importance.MEDIUM,
+                    "retrain: the Linux scheduling priority (nice) the retrainer lowers itself to at start, so on a machine "
+                            + "shared with a processor it trains on idle CPU and scoring keeps its speed; 0 leaves it unchanged.")
             .define(RETRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
                     "retrain: maximum epochs of the warm-started challenger.")
             .define(RETRAIN_TOLERANCE, Type.DOUBLE, 0.05, Range.between(0.0, 10.0), Importance.MEDIUM,

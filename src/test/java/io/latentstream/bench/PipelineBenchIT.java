@@ -19,7 +19,7 @@ class PipelineBenchIT {
         assertEquals(0, r.code(), r.err() + r.out());
         String out = r.out();
         for (String row : List.of("identity", "parse only", "processor, at_least_once", "processor, exactly_once_v2 100 ms",
-                "processor, EOS 100 ms + retrain running", "processor, EOS 100 ms + retrain at nice 19", "Random Cut Forest update+score")) {
+                "processor, EOS 100 ms + retrain running", "processor, EOS 100 ms + retrain at nice 0", "Random Cut Forest update+score")) {
             assertTrue(out.lines().anyMatch(l -> l.startsWith(row)), "table row " + row + "\n" + out);
         }
         assertTrue(out.contains("json: processor EOS / identity"), out);

@@ -145,9 +145,10 @@ public final class Settings {
                             + "is bounded whatever the stream rate.")
             .define(RETRAIN_MIN_SAMPLES, Type.INT, 500, Range.between(10, 10_000_000), Importance.LOW,
                     "retrain: fewer samples than this and the retrain is skipped (recorded as a decision).")
-            .define(RETRAIN_NICE, Type.INT, 10, Range.between(0, 19), Importance.MEDIUM,
+            .define(RETRAIN_NICE, Type.INT, 19, Range.between(0, 19), Importance.MEDIUM,
                     "retrain: the Linux scheduling priority (nice) the retrainer lowers itself to at start, so on a machine "
-                            + "shared with a processor it trains on idle CPU and scoring keeps its speed; 0 leaves it unchanged.")
+                            + "shared with a processor it trains on idle CPU and scoring keeps its speed; 0 leaves it unchanged. "
+                            + "Nice ranks processes within one container or login session; across containers use CPU requests.")
             .define(RETRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
                     "retrain: maximum epochs of the warm-started challenger.")
             .define(RETRAIN_TOLERANCE, Type.DOUBLE, 0.05, Range.between(0.0, 10.0), Importance.MEDIUM,

@@ -140,8 +140,8 @@ public final class PipelineBench {
         }
         plan.removeIf(r -> !o.includes(r.name(), r.format().name().toLowerCase(Locale.ROOT)));
         // Every run's output topics exist (leaders elected) before the first run starts: a run should
-        // not pay for topic creation, and producers writing to partitions seconds old can stall in
-        // retries (see the README's performance notes).
+        // not pay for topic creation, and transactional producers writing to partitions seconds old
+        // were seen to stall in retries (NOT_LEADER / CONCURRENT_TRANSACTIONS) for seconds.
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
             List<NewTopic> plain = new ArrayList<>();
             for (int i = 0; i < plan.size(); i++) {

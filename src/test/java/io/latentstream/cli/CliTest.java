@@ -54,6 +54,19 @@ public class CliTest {
     }
 
     @Test
+    void benchRunsThatMatchNothingAndABadNiceAreUsageErrors() {
+        Result bench = run("bench", "--runs", "no such run");
+        assertEquals(2, bench.code(), bench.err());
+        assertTrue(bench.err().contains("--runs no such run matches no run; runs are identity; parse only;"), bench.err());
+        Result train = run("train", "--input", "x.csv", "--out", "x.lsb", "--nice", "20");
+        assertEquals(2, train.code(), train.err());
+        assertTrue(train.err().contains("--nice must be 0..19"), train.err());
+        Result cfg = run("--set", "retrain.nice=25", "config", "show");
+        assertEquals(2, cfg.code(), cfg.err());
+        assertTrue(cfg.err().contains("retrain.nice"), cfg.err());
+    }
+
+    @Test
     void misspelledKeyInConfigFileExits2NamingIt() throws Exception {
         Path bad = dir.resolve("bad.properties");
         Files.writeString(bad, "topic.prefx=plant7\n");

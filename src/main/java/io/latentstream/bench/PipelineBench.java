@@ -522,12 +522,16 @@ public final class PipelineBench {
                 }
             }
         }
-        // At retrain.nice, as `latentstream retrain` lowers itself (the "nice 0" run shows a retrainer that does not).
+        // At retrain.nice (and SCHED_IDLE with retrain.cpu.idle), as `latentstream retrain` lowers itself;
+        // the "nice 0" run shows a retrainer that does not.
         List<String> cmd = new ArrayList<>();
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", o.javaClasspath(), "io.latentstream.Main", "train", "--input",
                 csv.toString(), "--out", o.workDir().resolve("retrained.lsb").toString(), "--epochs", "1000", "--patience", "1000",
                 "--nice", Integer.toString(nice)));
+        if (nice > 0 && base.getBoolean(Settings.RETRAIN_CPU_IDLE)) {
+            cmd.add("--cpu-idle");
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(o.workDir().resolve("retrain.log").toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");

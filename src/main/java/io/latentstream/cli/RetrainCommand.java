@@ -38,7 +38,8 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "retrain");
         PrintWriter out = spec.commandLine().getOut();
         // Before training threads exist, so they inherit it.
-        out.println("retrainer: " + io.latentstream.ops.ProcessPriority.lowerTo(cfg.getInt(Settings.RETRAIN_NICE)) + " (retrain.nice)");
+        out.println("retrainer: " + io.latentstream.ops.ProcessPriority.lowerTo(cfg.getInt(Settings.RETRAIN_NICE),
+                cfg.getBoolean(Settings.RETRAIN_CPU_IDLE)) + " (retrain.nice, retrain.cpu.idle)");
         Meters meters = Meters.prometheus();
         Retrainer retrainer = new Retrainer(cfg, bootstrap, meters);
         RetrainService service = new RetrainService(cfg, bootstrap, retrainer).start();

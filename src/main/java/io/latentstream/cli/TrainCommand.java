@@ -70,6 +70,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "(0..19, like `nice -n N`), e.g. on a machine that also runs a processor. Default: ${DEFAULT-VALUE} (unchanged).")
     int nice;
 
+    @Option(names = "--cpu-idle", description = "Also run under Linux's SCHED_IDLE policy (CPU nobody else wants), as "
+            + "`latentstream retrain` does with retrain.cpu.idle.")
+    boolean cpuIdle;
+
     @Override
     public Integer call() throws Exception {
         if (protocol != null && excludeAnomalies) {
@@ -82,8 +86,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--nice must be 0..19");
         }
         PrintWriter w = spec.commandLine().getOut();
-        if (nice > 0) {
-            w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice));
+        if (nice > 0 || cpuIdle) {
+            w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
         }
         LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;

@@ -50,6 +50,7 @@ public final class Settings {
     public static final String RETRAIN_DRIFT_DURATION_MS = "retrain.drift.duration.ms";
     public static final String RETRAIN_TOKEN = "retrain.token";
     public static final String RETRAIN_NICE = "retrain.nice";
+    public static final String RETRAIN_CPU_IDLE = "retrain.cpu.idle";
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
     public static final String HTTP_PORT = "http.port";
     public static final String MODEL_MAX_BYTES = "model.max.bytes";
@@ -149,6 +150,9 @@ public final class Settings {
                     "retrain: the Linux scheduling priority (nice) the retrainer lowers itself to at start, so on a machine "
                             + "shared with a processor it trains on idle CPU and scoring keeps its speed; 0 leaves it unchanged. "
                             + "Nice ranks processes within one container or login session; across containers use CPU requests.")
+            .define(RETRAIN_CPU_IDLE, Type.BOOLEAN, true, null, Importance.MEDIUM,
+                    "retrain: also run the retrainer's threads under Linux's SCHED_IDLE policy: they use CPU nobody else "
+                            + "wants and yield at once to a processor or broker thread (still progressing on a busy machine, slowly).")
             .define(RETRAIN_EPOCHS, Type.INT, 30, Range.between(1, 10_000), Importance.LOW,
                     "retrain: maximum epochs of the warm-started challenger.")
             .define(RETRAIN_TOLERANCE, Type.DOUBLE, 0.05, Range.between(0.0, 10.0), Importance.MEDIUM,

@@ -16,7 +16,7 @@ class ProcessPriorityTest {
         assertEquals("scheduling priority unchanged (nice 0)", ProcessPriority.lowerTo(0));
     }
 
-    /** In a child JVM (renicing the test JVM would slow the rest of the build): old and new threads run at the new nice. */
+    /** In a child JVM (renicing the test JVM would slow the rest of the build): old and new threads run at the new nice and policy. */
     @Test
     void renicesEveryThreadAndNewThreadsInheritIt() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
@@ -24,8 +24,8 @@ class ProcessPriorityTest {
                 System.getProperty("java.class.path"), ProcessPriorityTest.class.getName()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("scheduling priority nice 7"), out);
-        assertTrue(out.endsWith("before 7 after 7"), out);
+        assertTrue(out.contains("scheduling priority nice 7") && out.contains("SCHED_IDLE policy"), out);
+        assertTrue(out.endsWith("before 7/5 after 7/5"), out); // nice 7, policy 5 = SCHED_IDLE
     }
 
     public static void main(String[] args) throws Exception {
@@ -36,15 +36,15 @@ class ProcessPriorityTest {
             } catch (InterruptedException e) {
                 return;
             }
-            before.set(ProcessPriority.currentThreadNice());
+            before.set(ProcessPriority.currentThreadNice() * 10 + ProcessPriority.currentThreadPolicy());
         });
         early.start();
-        System.out.println(ProcessPriority.lowerTo(7));
+        System.out.println(ProcessPriority.lowerTo(7, true));
         AtomicInteger after = new AtomicInteger(-100);
-        Thread late = new Thread(() -> after.set(ProcessPriority.currentThreadNice()));
+        Thread late = new Thread(() -> after.set(ProcessPriority.currentThreadNice() * 10 + ProcessPriority.currentThreadPolicy()));
         late.start();
         late.join();
         early.join();
-        System.out.println("before " + before.get() + " after " + after.get());
+        System.out.println("before " + before.get() / 10 + "/" + before.get() % 10 + " after " + after.get() / 10 + "/" + after.get() % 10);
     }
 }

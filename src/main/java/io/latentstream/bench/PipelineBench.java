@@ -8,7 +8,6 @@ import io.latentstream.codec.ParsedRecord;
 import io.latentstream.codec.RecordParser;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
-import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainOptions;
@@ -110,8 +109,6 @@ public final class PipelineBench {
                 o.records(), o.dim(), o.partitions(), bs, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
         float[][] rows = rows(o.records(), o.dim(), 1);
         ModelBundle model = trainModel();
-        Path bundleFile = o.workDir().resolve("bench-model.lsb");
-        Files.write(bundleFile, BundleCodec.write(model));
         String jsonTopic = "lsbench-" + stamp + ".json";
         String f32Topic = "lsbench-" + stamp + ".f32";
         long t0 = System.nanoTime();
@@ -127,16 +124,18 @@ public final class PipelineBench {
         List<Run> plan = new ArrayList<>();
         for (InputFormat format : List.of(InputFormat.JSON, InputFormat.F32)) {
             String topic = format == InputFormat.JSON ? jsonTopic : f32Topic;
-            plan.add(new Run("identity", topic, format, Mode.IDENTITY, "exactly_once_v2", "100", false));
-            plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100", false));
-            plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null, false));
-            plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100", false));
+            plan.add(new Run("identity", topic, format, Mode.IDENTITY, "exactly_once_v2", "100", null));
+            plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100", null));
+            plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null, null));
+            plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100", null));
             if (configuredCommit != null && !configuredCommit.equals("100")) {
                 plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
-                        configuredCommit, false));
+                        configuredCommit, null));
             }
-            plan.add(new Run("processor, EOS 100 ms + retrain running", topic, format, Mode.FULL, "exactly_once_v2", "100", true));
-            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", true));
+            // The retrain at retrain.nice, as `latentstream retrain` lowers itself, and at nice 0 (one that does not).
+            plan.add(new Run("processor, EOS 100 ms + retrain running", topic, format, Mode.FULL, "exactly_once_v2", "100",
+                    base.getInt(Settings.RETRAIN_NICE)));
+            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", 0));
         }
         plan.removeIf(r -> !o.includes(r.name(), r.format().name().toLowerCase(Locale.ROOT)));
         // Every run's output topics exist (leaders elected) before the first run starts: a run should
@@ -167,7 +166,7 @@ public final class PipelineBench {
         for (int i = 0; i < plan.size(); i++) {
             Run r = plan.get(i);
             results.add(runStreams(runId(i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(), r.mode(),
-                    r.guarantee(), r.commitMs(), model, r.withRetrain() ? bundleFile : null));
+                    r.guarantee(), r.commitMs(), model, r.retrainNice()));
         }
         results.add(rcfPass(rows));
         printTable();
@@ -265,7 +264,8 @@ public final class PipelineBench {
 
     enum Mode { IDENTITY, PARSE, FULL }
 
-    record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, boolean withRetrain) {
+    /** One run of the plan; retrainNice is the nice value of a concurrent retrain, null for none. */
+    record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, Integer retrainNice) {
     }
 
     private String runId(int i) {
@@ -308,7 +308,7 @@ public final class PipelineBench {
     }
 
     private Result runStreams(String run, String name, String format, String inputTopic, InputFormat inFormat, Mode mode, String guarantee,
-                              String commitMs, ModelBundle model, Path retrainWith) throws Exception {
+                              String commitMs, ModelBundle model, Integer retrainNice) throws Exception {
         Map<String, String> set = new HashMap<>();
         set.put(Settings.BOOTSTRAP_SERVERS, o.bootstrap());
         set.put(Settings.APPLICATION_ID, run);
@@ -334,15 +334,13 @@ public final class PipelineBench {
         if (commitMs != null) {
             props.put("commit.interval.ms", commitMs);
         }
-        Process retrain = retrainWith == null ? null : startRetrain(name.contains("nice 0") ? 0 : base.getInt(Settings.RETRAIN_NICE));
+        Process retrain = retrainNice == null ? null : startRetrain(retrainNice);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", o.bootstrap(), "isolation.level", "read_committed",
                 "group.id", run + "-reader", "auto.offset.reset", "earliest", "enable.auto.commit", "false", "max.poll.records", 10_000),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaStreams streams = new KafkaStreams(topology, props)) {
             c.subscribe(List.of(outTopic));
-            long cpuAtStart = appCpuNanos(run);
-            long jvmAtStart = jvmCpuNanos();
-            Map<String, Long> thrAtStart = threadCpu();
+            CpuSnapshot atStart = CpuSnapshot.take();
             long started = System.nanoTime();
             streams.start();
             // Everything in the input so far: the preloaded records plus the latency probes of earlier runs.
@@ -360,17 +358,13 @@ public final class PipelineBench {
             if (first == 0) {
                 throw new IllegalStateException(name + ": no output in 120 s");
             }
-            long cpu0 = appCpuNanos(run);
-            long jvm0 = jvmCpuNanos();
-            Map<String, Long> thr0 = threadCpu();
+            CpuSnapshot before = CpuSnapshot.take();
             long t0 = System.nanoTime();
             long seen = first;
             long measured = expected - first;
             if (measured < expected / 10) {
                 // (Almost) everything came in the first commit (a short run): time it from start() instead.
-                cpu0 = cpuAtStart;
-                jvm0 = jvmAtStart;
-                thr0 = thrAtStart;
+                before = atStart;
                 t0 = started;
                 measured = expected;
             }
@@ -379,9 +373,9 @@ public final class PipelineBench {
                 seen += c.poll(Duration.ofMillis(100)).count();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            long cpu = appCpuNanos(run) - cpu0;
-            long jvm = jvmCpuNanos() - jvm0;
-            Map<String, Long> thr1 = threadCpu();
+            CpuSnapshot after = CpuSnapshot.take();
+            long cpu = after.app(run) - before.app(run);
+            long jvm = after.jvm() - before.jvm();
             List<String> details = new ArrayList<>();
             if (mode == Mode.FULL) {
                 // What the processor wrote per input: the anomaly share decides how many score copies it writes.
@@ -392,10 +386,10 @@ public final class PipelineBench {
             }
             if (o.cpuByThread()) {
                 Map<String, Long> agg = new java.util.TreeMap<>();
-                Map<String, Long> before = thr0;
+                Map<String, Long> was = before.threads();
                 double records = measured;
-                thr1.forEach((k, v) -> agg.merge(k.replaceAll("@\\d+$", "").replace(run, "<app>").replaceAll("\\b[0-9a-f]{8}-[-0-9a-f]{27}", "<id>")
-                        .replaceAll("\\d+", "#"), v - before.getOrDefault(k, 0L), Long::sum));
+                after.threads().forEach((k, v) -> agg.merge(k.replaceAll("@\\d+$", "").replace(run, "<app>")
+                        .replaceAll("\\b[0-9a-f]{8}-[-0-9a-f]{27}", "<id>").replaceAll("\\d+", "#"), v - was.getOrDefault(k, 0L), Long::sum));
                 agg.entrySet().stream().filter(e -> e.getValue() / 1e3 / records >= 0.01)
                         .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
                         .forEach(e -> details.add(String.format(Locale.ROOT, "    CPU %6.2f µs/rec  %s", e.getValue() / 1e3 / records,
@@ -470,38 +464,28 @@ public final class PipelineBench {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
     }
 
-    /** CPU time of the threads of one Kafka Streams application (stream threads and their clients' threads). */
-    private static long appCpuNanos(String appId) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (ti != null && ti.getThreadName().contains(appId)) {
-                long t = mx.getThreadCpuTime(ti.getThreadId());
-                if (t > 0) {
-                    sum += t;
+    /** CPU time so far of every live thread (by name@id) and of the whole JVM. */
+    record CpuSnapshot(Map<String, Long> threads, long jvm) {
+        static CpuSnapshot take() {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Map<String, Long> m = new HashMap<>();
+            for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (ti != null) {
+                    long t = mx.getThreadCpuTime(ti.getThreadId());
+                    if (t > 0) {
+                        m.put(ti.getThreadName() + "@" + ti.getThreadId(), t);
+                    }
                 }
             }
+            // With an embedded broker the JVM's time covers the broker, the application and the reader.
+            return new CpuSnapshot(m, ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime());
         }
-        return sum;
-    }
 
-    private static Map<String, Long> threadCpu() {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Map<String, Long> m = new HashMap<>();
-        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (ti != null) {
-                long t = mx.getThreadCpuTime(ti.getThreadId());
-                if (t > 0) {
-                    m.merge(ti.getThreadName() + "@" + ti.getThreadId(), t, Long::sum);
-                }
-            }
+        /** CPU time of the threads of one Kafka Streams application (stream threads and their clients' threads). */
+        long app(String appId) {
+            return threads.entrySet().stream().filter(e -> e.getKey().contains(appId)).mapToLong(Map.Entry::getValue).sum();
         }
-        return m;
-    }
-
-    /** CPU time of this whole JVM (with an embedded broker: the broker, the application and the reader). */
-    private static long jvmCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** A retrain in another process: `latentstream train` on a CSV of retrainRows x dim, retrainEpochs epochs. */
@@ -522,8 +506,7 @@ public final class PipelineBench {
                 }
             }
         }
-        // At retrain.nice (and SCHED_IDLE with retrain.cpu.idle), as `latentstream retrain` lowers itself;
-        // the "nice 0" run shows a retrainer that does not.
+        // SCHED_IDLE too with retrain.cpu.idle, as `latentstream retrain` does.
         List<String> cmd = new ArrayList<>();
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp", o.javaClasspath(), "io.latentstream.Main", "train", "--input",
@@ -602,19 +585,16 @@ public final class PipelineBench {
         say("");
         say("targets (same run):");
         for (String f : List.of("json", "f32")) {
-            String id = "identity";
-            String alos = "processor, at_least_once";
             String eos = "processor, exactly_once_v2 100 ms";
-            target(f + ": processor EOS / identity", f, eos, id, 0.7);
-            target(f + ": processor EOS 100 ms / at_least_once", f, eos, alos, 0.85);
+            target(f + ": processor EOS / identity", f, eos, "identity", 0.7);
+            target(f + ": processor EOS 100 ms / at_least_once", f, eos, "processor, at_least_once", 0.85);
             target(f + ": with a retrain running / without", f, "processor, EOS 100 ms + retrain running", eos, 0.9);
-            Result unniced = find("processor, EOS 100 ms + retrain at nice 0", f);
-            Result e0 = find(eos, f);
-            if (unniced != null && e0 != null) {
-                say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: a retrainer that does not lower its priority)",
-                        f + ": with a retrain at nice 0 / without", unniced.recordsPerSecond() / e0.recordsPerSecond()));
-            }
             Result e = find(eos, f);
+            Result unniced = find("processor, EOS 100 ms + retrain at nice 0", f);
+            if (e != null && unniced != null) {
+                say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: a retrainer that does not lower its priority)",
+                        f + ": with a retrain at nice 0 / without", unniced.recordsPerSecond() / e.recordsPerSecond()));
+            }
             if (e != null) {
                 target(f + ": processor EOS / Random Cut Forest", e.recordsPerSecond() / rcf.recordsPerSecond(), 10);
             }

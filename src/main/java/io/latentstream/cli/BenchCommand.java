@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
                 + "topic, then consumes them, one run after another, with (1) an identity topology (read -> write, same "
                 + "serdes, exactly_once_v2), (2) parse-only, (3) the processor at at_least_once, (4) the processor at "
                 + "exactly_once_v2 with 100 ms commits (and with kafka.commit.interval.ms when set), (5) the processor while "
-                + "a retrain runs in another process (at retrain.nice, as `latentstream retrain` runs, and at nice 0), and (6) an in-JVM AWS Random Cut Forest pass over the same vectors. "
+                + "a retrain runs in another process (at retrain.nice, as `latentstream retrain` runs, and at nice 0), and "
+                + "(6) an in-JVM AWS Random Cut Forest pass over the same vectors. "
                 + "Prints records/s, end-to-end latency p50/p99 of a paced probe (record timestamp -> visible to a "
                 + "read_committed consumer), CPU time of the application's threads per record, the ratios against (1) "
                 + "and (6) with the targets, and the retraining cost (100k samples x 20 epochs, d = 9 and 64).",

@@ -1,6 +1,7 @@
 package io.latentstream.ops;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,41 +10,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Lowers this JVM's CPU scheduling priority (Linux nice value), so a retrainer sharing a machine
- * with a stream processor trains on idle CPU first. Java has no API for it: on Linux nice is a
- * per-thread attribute, so every current thread of the process is reniced with util-linux
- * {@code renice}, and threads started later (ND4J's, Kafka clients') inherit it from their creator.
+ * Lowers this JVM's CPU scheduling priority (Linux nice value, optionally the SCHED_IDLE policy),
+ * so a retrainer sharing a machine with a stream processor trains on idle CPU first. Java has no
+ * API for either: on Linux both are per-thread attributes, so every current thread of the process
+ * is changed with util-linux {@code renice} / {@code chrt}, and threads started later (ND4J's,
+ * Kafka clients') inherit them from their creator.
  */
 public final class ProcessPriority {
+    private static final Path TASKS = Path.of("/proc/self/task");
+
     private ProcessPriority() {
     }
 
     /**
      * {@link #lowerTo(int)}, then with {@code idle} also Linux's SCHED_IDLE policy for every thread
-     * (util-linux {@code chrt -a -i}): such threads run when nothing else wants the CPU, and yield at
-     * once when a processor or broker thread wakes. In `latentstream bench` this kept 0.85–0.91 of
-     * the scoring rate with a retrain running, against 0.80–0.83 with nice 19 alone.
+     * ({@code chrt -a -i}): such threads run when nothing else wants the CPU, and yield at once
+     * when a processor or broker thread wakes. In `latentstream bench` this kept 0.85–0.91 of the
+     * scoring rate with a retrain running, against 0.80–0.83 with nice 19 alone.
      */
     public static String lowerTo(int nice, boolean idle) {
         String niced = lowerTo(nice);
-        if (!idle || !Files.isDirectory(Path.of("/proc/self/task"))) {
+        if (!idle || !Files.isDirectory(TASKS)) {
             return niced;
         }
-        String pid = Long.toString(ProcessHandle.current().pid());
-        try {
-            Process p = new ProcessBuilder("chrt", "-a", "-i", "-p", "0", pid).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return niced + "; SCHED_IDLE not set: chrt did not finish in 10 s";
-            }
-            return p.exitValue() == 0 ? niced + ", SCHED_IDLE policy" : niced + "; SCHED_IDLE not set: " + firstLine(output);
-        } catch (IOException e) {
-            return niced + "; SCHED_IDLE not set: cannot run chrt (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return niced + "; SCHED_IDLE not set: interrupted";
-        }
+        String failed = run(List.of("chrt", "-a", "-i", "-p", "0", Long.toString(ProcessHandle.current().pid())), true);
+        return failed == null ? niced + ", SCHED_IDLE policy" : niced + "; SCHED_IDLE not set: " + failed;
     }
 
     /**
@@ -54,35 +45,40 @@ public final class ProcessPriority {
         if (nice <= 0) {
             return "scheduling priority unchanged (nice 0)";
         }
-        Path tasks = Path.of("/proc/self/task");
-        if (!Files.isDirectory(tasks)) {
-            return "scheduling priority unchanged: nice " + nice + " needs Linux (/proc/self/task)";
+        if (!Files.isDirectory(TASKS)) {
+            return "scheduling priority unchanged: nice " + nice + " needs Linux (" + TASKS + ")";
         }
         List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
-        try (Stream<Path> s = Files.list(tasks)) {
+        try (Stream<Path> s = Files.list(TASKS)) {
             s.forEach(t -> cmd.add(t.getFileName().toString()));
         } catch (IOException e) {
-            return "scheduling priority unchanged: cannot list " + tasks + ": " + e.getMessage();
+            return "scheduling priority unchanged: cannot list " + TASKS + ": " + e.getMessage();
         }
         int threads = cmd.size() - 4;
+        // renice exits non-zero when a listed thread ended before it ran: only refusals count.
+        String failed = run(cmd, false);
+        return failed == null ? "scheduling priority nice " + nice + " (" + threads + " threads reniced; new threads inherit it)"
+                : "scheduling priority: renice refused (" + failed + ")";
+    }
+
+    /** Runs a util-linux command; null when it did its job (refused nothing; exit 0 if asked), else why not. */
+    private static String run(List<String> cmd, boolean checkExit) {
+        String name = cmd.get(0);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return "scheduling priority unchanged: renice did not finish in 10 s";
+                return name + " did not finish in 10 s";
             }
-            // A thread that ended between the listing and renice is reported as missing; that is fine.
-            long failed = output.lines().filter(l -> l.contains("Permission denied") || l.contains("not permitted")).count();
-            if (failed > 0) {
-                return "scheduling priority: renice refused for " + failed + " of " + threads + " threads (" + firstLine(output) + ")";
-            }
-            return "scheduling priority nice " + nice + " (" + threads + " threads reniced; new threads inherit it)";
+            boolean refused = output.lines().anyMatch(l -> l.contains("Permission denied") || l.contains("not permitted"));
+            boolean failed = checkExit && p.exitValue() != 0;
+            return refused || failed ? firstLine(output) : null;
         } catch (IOException e) {
-            return "scheduling priority unchanged: cannot run renice (" + e.getMessage() + ")";
+            return "cannot run " + name + " (" + e.getMessage() + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "scheduling priority unchanged: interrupted";
+            return "interrupted";
         }
     }
 

@@ -34,6 +34,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -98,12 +99,22 @@ class ExactlyOnceCrashIT {
 
     /** Produces {@code n} records at about {@code rate}/s in the background; the inputs land in {@code into}. */
     static Thread producer(String bootstrap, Topics t, int n, int rate, Map<String, StreamAudit.Input> into, AtomicReference<Throwable> failed) {
+        return producer(bootstrap, t, n, rate, into, failed, new AtomicBoolean(false));
+    }
+
+    /**
+     * As above, and past {@code n} records it goes on at the same rate while {@code more} is set (up to
+     * 4 n): a phase whose length depends on restart times (a crash hook waits for commits, and commits
+     * need input) cannot outlast the feed.
+     */
+    static Thread producer(String bootstrap, Topics t, int n, int rate, Map<String, StreamAudit.Input> into, AtomicReference<Throwable> failed,
+                           AtomicBoolean more) {
         Thread th = new Thread(() -> {
             try {
                 int chunk = Math.max(100, rate / 4);
                 long start = System.nanoTime();
-                for (int done = 0; done < n; done += chunk) {
-                    int size = Math.min(chunk, n - done);
+                for (int done = 0; done < n || (more.get() && done < 4 * n); done += chunk) {
+                    int size = done < n ? Math.min(chunk, n - done) : chunk;
                     Map<String, StreamAudit.Input> part = StreamAudit.produce(bootstrap, t.input(), 6, done, size);
                     into.putAll(part);
                     long due = start + (long) ((done + size) * 1e9 / rate);
@@ -170,8 +181,10 @@ class ExactlyOnceCrashIT {
             Path cfg = config(bs, "t1", Map.of("model.path", writeGolden()));
             Map<String, StreamAudit.Input> inputs = new ConcurrentHashMap<>();
             AtomicReference<Throwable> failed = new AtomicReference<>();
-            // Input keeps arriving through the whole kill phase (about 12 s per kill cycle).
-            Thread feed = producer(bs, t, m, Math.max(200, m / (kills * 12)), inputs, failed);
+            // Input keeps arriving through the whole kill phase (sized for about 12 s per kill cycle, and
+            // kept going until the phase ends when restarts are slower than that).
+            AtomicBoolean killPhase = new AtomicBoolean(true);
+            Thread feed = producer(bs, t, m, Math.max(200, m / (kills * 12)), inputs, failed, killPhase);
             List<Double> recoveries = new ArrayList<>();
             int hookKills = 0;
             ChildJvm p = null;
@@ -193,6 +206,7 @@ class ExactlyOnceCrashIT {
                     p.kill();
                 }
             }
+            killPhase.set(false);
             p = processor("t1-final", cfg, Map.of());
             p.awaitLog(RUNNING, 1, 120);
             feed.join();

@@ -83,8 +83,10 @@ public final class PipelineBench {
     }
 
     /** The runs of one format, in order (the configured commit interval adds one after the 100 ms run). */
+    public static final String NO_SCORES_RUN = "processor, EOS 100 ms, scores.enabled=false";
     public static final List<String> RUN_NAMES = List.of("identity", "parse only", "processor, at_least_once",
-            "processor, exactly_once_v2 100 ms", "processor, EOS 100 ms + retrain running", "processor, EOS 100 ms + retrain at nice 0");
+            "processor, exactly_once_v2 100 ms", NO_SCORES_RUN, "processor, EOS 100 ms + retrain running",
+            "processor, EOS 100 ms + retrain at nice 0");
 
     private final AppConfig base;
     private final Options o;
@@ -128,6 +130,7 @@ public final class PipelineBench {
             plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100", null));
             plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null, null));
             plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100", null));
+            plan.add(new Run(NO_SCORES_RUN, topic, format, Mode.FULL_NO_SCORES, "exactly_once_v2", "100", null));
             if (configuredCommit != null && !configuredCommit.equals("100")) {
                 plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
                         configuredCommit, null));
@@ -144,7 +147,7 @@ public final class PipelineBench {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
             List<NewTopic> plain = new ArrayList<>();
             for (int i = 0; i < plan.size(); i++) {
-                if (plan.get(i).mode() == Mode.FULL) {
+                if (plan.get(i).mode().processor()) {
                     new TopicApplier(admin, 60_000).apply(TopicPlan.builtIn(), runId(i), 1, false);
                 } else {
                     plain.add(new NewTopic(runId(i) + ".out", o.partitions(), (short) 1));
@@ -262,7 +265,13 @@ public final class PipelineBench {
 
     // ---------------------------------------------------------------- Kafka Streams runs
 
-    enum Mode { IDENTITY, PARSE, FULL }
+    /** FULL_NO_SCORES: the processor with scores.enabled=false (latent frames, anomalies and samples only). */
+    enum Mode { IDENTITY, PARSE, FULL, FULL_NO_SCORES;
+
+        boolean processor() {
+            return this == FULL || this == FULL_NO_SCORES;
+        }
+    }
 
     /** One run of the plan; retrainNice is the nice value of a concurrent retrain, null for none. */
     record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, Integer retrainNice) {
@@ -318,15 +327,16 @@ public final class PipelineBench {
         set.put(Settings.PROCESSING_GUARANTEE, guarantee);
         set.put(Settings.MODEL_NAME, model.manifest().name());
         set.put(Settings.TOPIC_REPLICATION_FACTOR, "1");
+        set.put(Settings.SCORES_ENABLED, Boolean.toString(mode != Mode.FULL_NO_SCORES));
         AppConfig cfg = base.with(set);
         Topics topics = Topics.from(cfg);
-        String outTopic = mode == Mode.FULL ? topics.scores() : run + ".out";
+        String outTopic = mode == Mode.FULL ? topics.scores() : mode == Mode.FULL_NO_SCORES ? topics.latents() : run + ".out";
         Topology topology;
         Meters meters = new Meters(new SimpleMeterRegistry());
         topology = switch (mode) {
             case IDENTITY -> identity(inputTopic, outTopic);
             case PARSE -> parseOnly(inputTopic, outTopic, inFormat, o.dim());
-            case FULL -> TopologyFactory.build(cfg, new ModelRef(new FastScorer(model)), meters);
+            case FULL, FULL_NO_SCORES -> TopologyFactory.build(cfg, new ModelRef(new FastScorer(model)), meters);
         };
         Properties props = StreamsSettings.from(cfg, o.bootstrap());
         props.put("auto.offset.reset", "earliest");
@@ -377,7 +387,7 @@ public final class PipelineBench {
             long cpu = after.app(run) - before.app(run);
             long jvm = after.jvm() - before.jvm();
             List<String> details = new ArrayList<>();
-            if (mode == Mode.FULL) {
+            if (mode.processor()) {
                 // What the processor wrote per input: the anomaly share decides how many score copies it writes.
                 Topics tt = Topics.from(cfg);
                 details.add(String.format(Locale.ROOT, "    outputs per input record: latents %.3f, scores %.3f, anomalies %.3f, samples %.3f",
@@ -590,6 +600,12 @@ public final class PipelineBench {
             target(f + ": processor EOS 100 ms / at_least_once", f, eos, "processor, at_least_once", 0.85);
             target(f + ": with a retrain running / without", f, "processor, EOS 100 ms + retrain running", eos, 0.9);
             Result e = find(eos, f);
+            Result lean = find(NO_SCORES_RUN, f);
+            Result identity = find("identity", f);
+            if (lean != null && identity != null) {
+                say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: per-record score records off, a compression set-up)",
+                        f + ": EOS, scores.enabled=false / identity", lean.recordsPerSecond() / identity.recordsPerSecond()));
+            }
             Result unniced = find("processor, EOS 100 ms + retrain at nice 0", f);
             if (e != null && unniced != null) {
                 say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: a retrainer that does not lower its priority)",

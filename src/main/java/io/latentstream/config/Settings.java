@@ -56,6 +56,7 @@ public final class Settings {
     public static final String MODEL_MAX_BYTES = "model.max.bytes";
     public static final String SAMPLES_FRACTION = "samples.fraction";
     public static final String SCORE_TOP_FEATURES = "score.top.features";
+    public static final String SCORES_ENABLED = "scores.enabled";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
 
     private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
@@ -187,6 +188,11 @@ public final class Settings {
                             + "ls.anomaly=true (decided by a hash of topic-partition-offset, so a replay samples the same records).")
             .define(SCORE_TOP_FEATURES, Type.INT, 3, Range.between(1, 100), Importance.LOW,
                     "How many top contributing features a score record lists.")
+            .define(SCORES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Write a score record for every scored input to <prefix>.scores. false: only flagged records "
+                            + "get one (on <prefix>.anomalies); latents, samples, dead letters and the retrainer's drift "
+                            + "watch are unchanged. For compression deployments, where a score JSON (~300 bytes) per "
+                            + "record would outweigh the input and its latent frame.")
             .define(PROCESSING_GUARANTEE, Type.STRING, "exactly_once_v2",
                     ConfigDef.ValidString.in("exactly_once_v2", "at_least_once"), Importance.HIGH,
                     "Kafka Streams processing guarantee. exactly_once_v2: every input offset yields exactly one "

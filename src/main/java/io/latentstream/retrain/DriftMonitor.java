@@ -1,7 +1,5 @@
 package io.latentstream.retrain;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentstream.codec.LatentFrame;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,22 +13,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Follows the scores and latents topics (read_committed, from their end, no consumer group) and
- * feeds {@link DriftStatistics}: the live anomaly rate and the distance of live latents from the
- * active model's validation latents. Not thread-safe; polled by the retrainer's trigger thread.
+ * Follows the latents and anomalies topics (read_committed, from their end, no consumer group) and
+ * feeds {@link DriftStatistics}: the live anomaly rate (anomaly records per latent frame: every
+ * scored record has exactly one frame, every flagged one an anomaly record, in the same transaction)
+ * and the distance of live latents from the active model's validation latents. It reads no score
+ * JSON: the scores topic may be off ({@code scores.enabled=false}), and small frames are cheaper to
+ * follow on a machine the processor shares. Not thread-safe; polled by the retrainer's trigger thread.
  */
 final class DriftMonitor implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** What the active model expects: its version, calibrated anomaly rate and validation latent statistics. */
     record Expectation(long version, double anomalyRate, double[] latentMean, double[] latentVar) {
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final String scoresTopic;
+    private final String anomaliesTopic;
     private final DriftStatistics stats;
 
-    DriftMonitor(String bootstrap, Map<String, String> overrides, String scoresTopic, String latentsTopic, DriftStatistics stats) {
+    DriftMonitor(String bootstrap, Map<String, String> overrides, String anomaliesTopic, String latentsTopic, DriftStatistics stats) {
         Map<String, Object> p = new HashMap<>(overrides);
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
@@ -38,12 +37,12 @@ final class DriftMonitor implements AutoCloseable {
         p.putIfAbsent("client.id", "latentstream-drift-monitor");
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();
-        for (String t : List.of(scoresTopic, latentsTopic)) {
+        for (String t : List.of(anomaliesTopic, latentsTopic)) {
             consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
         }
         consumer.assign(parts);
         consumer.seekToEnd(parts);
-        this.scoresTopic = scoresTopic;
+        this.anomaliesTopic = anomaliesTopic;
         this.stats = stats;
     }
 
@@ -51,22 +50,19 @@ final class DriftMonitor implements AutoCloseable {
     boolean poll(Expectation e) {
         long now = System.currentTimeMillis();
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-            if (r.topic().equals(scoresTopic)) {
-                try {
-                    JsonNode s = JSON.readTree(r.value());
-                    stats.score(now, s.path("anomaly").asBoolean());
-                } catch (Exception ignored) {
-                    // not a score record
-                }
-            } else if (e != null && e.latentMean() != null) {
-                try {
-                    LatentFrame.Decoded d = LatentFrame.decode(r.value(), 0);
-                    if (d.modelVersion() == e.version() && d.values().length == e.latentMean().length) {
-                        stats.latent(now, d.values(), e.latentMean(), e.latentVar());
-                    }
-                } catch (LatentFrame.FrameException ignored) {
-                    // not a frame
-                }
+            if (r.topic().equals(anomaliesTopic)) {
+                stats.flagged(now);
+                continue;
+            }
+            LatentFrame.Decoded d;
+            try {
+                d = LatentFrame.decode(r.value(), 0);
+            } catch (LatentFrame.FrameException ignored) {
+                continue; // not a frame: not a scored record either
+            }
+            stats.score(now, false);
+            if (e != null && e.latentMean() != null && d.modelVersion() == e.version() && d.values().length == e.latentMean().length) {
+                stats.latent(now, d.values(), e.latentMean(), e.latentVar());
             }
         }
         return stats.drifting(now, e == null ? 0.01 : e.anomalyRate());

@@ -46,6 +46,11 @@ public final class DriftStatistics {
         b[2] += flagged ? 1 : 0;
     }
 
+    /** One flagged record already counted as scored through {@link #score(long, boolean)} with false. */
+    public void flagged(long nowMs) {
+        bucket(nowMs)[2]++;
+    }
+
     /** One live latent against the model's validation mean and variance. */
     public void latent(long nowMs, float[] mu, double[] mean, double[] var) {
         double d = 0;

@@ -141,7 +141,7 @@ public final class RetrainService implements AutoCloseable {
             double factor = cfg.getDouble(Settings.RETRAIN_DRIFT_FACTOR);
             double latentBound = cfg.getDouble(Settings.RETRAIN_DRIFT_LATENT_BOUND);
             if (factor > 0 || latentBound > 0) {
-                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).scores(), Topics.from(cfg).latents(),
+                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).anomalies(), Topics.from(cfg).latents(),
                         new DriftStatistics(cfg.getLong(Settings.RETRAIN_DRIFT_WINDOW_MS), cfg.getLong(Settings.RETRAIN_DRIFT_DURATION_MS),
                                 factor, latentBound));
             }

@@ -19,8 +19,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Parses, scores and routes one input record: a bad record goes to the dead-letter sink with its
- * original bytes and reason headers; a good one yields a latent frame and a score record, plus an
- * anomaly record when flagged and a sample when scored normal and sampled. One instance per task.
+ * original bytes and reason headers; a good one yields a latent frame and a score record (unless
+ * scores.enabled=false), plus an anomaly record when flagged and a sample when sampled. One instance per task.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private final ModelRef model;
@@ -30,6 +30,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final LatentFrame.Encoding encoding;
     private final double sampleFraction;
     private final int topFeatures;
+    private final boolean everyScore;
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
     private ProcessorContext<byte[], byte[]> ctx;
@@ -42,7 +43,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private byte[] versionHeader;
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
-                     double sampleFraction, int topFeatures) {
+                     double sampleFraction, int topFeatures, boolean everyScore) {
         this.model = model;
         this.meters = meters;
         this.format = format;
@@ -50,6 +51,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.encoding = encoding;
         this.sampleFraction = sampleFraction;
         this.topFeatures = topFeatures;
+        this.everyScore = everyScore;
     }
 
     @Override
@@ -90,12 +92,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 .add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
         byte[] frame = LatentFrame.encode(scorer.version(), scratch.latent, scorer.latentDim(), encoding);
         ctx.forward(new Record<>(record.key(), frame, record.timestamp(), h), TopologyFactory.LATENTS_SINK);
-        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
-                scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions);
-        ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
-        if (anomaly) {
-            ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
+        if (everyScore || anomaly) {
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
+                    scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions);
+            if (everyScore) {
+                ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
+            }
+            if (anomaly) {
+                ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
+            }
         }
         if (sampleFraction > 0 && sampled(topic, partition, offset)) {
             // Flagged records are sampled too, marked: routine retrains skip them (a window with an

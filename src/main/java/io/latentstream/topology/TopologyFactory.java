@@ -15,7 +15,7 @@ import org.apache.kafka.streams.Topology;
  *
  * <pre>
  * input --> score --+--> latents     (latent frame per scored record)
- *                   +--> scores      (score JSON per scored record)
+ *                   +--> scores      (score JSON per scored record, unless scores.enabled=false)
  *                   +--> anomalies   (score JSON of flagged records)
  *                   +--> samples     (original bytes of sampled records, flagged ones marked)
  *                   +--> dlq         (original bytes + reason headers of bad records)
@@ -40,9 +40,10 @@ public final class TopologyFactory {
         LatentFrame.Encoding encoding = LatentFrame.Encoding.parse(cfg.getString(Settings.LATENT_ENCODING));
         double fraction = cfg.getDouble(Settings.SAMPLES_FRACTION);
         int top = cfg.getInt(Settings.SCORE_TOP_FEATURES);
+        boolean everyScore = cfg.getBoolean(Settings.SCORES_ENABLED);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.input());
-        topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top, everyScore), SOURCE);
         ByteArraySerializer ser = new ByteArraySerializer();
         topology.addSink(LATENTS_SINK, t.latents(), ser, ser, PROCESSOR);
         topology.addSink(SCORES_SINK, t.scores(), ser, ser, PROCESSOR);

@@ -234,6 +234,45 @@ class ScoringTopologyTest {
         assertEquals(1, out(cfg, "anomalies").readRecordsToList().size());
     }
 
+    /** scores.enabled=false: no score per record, the same frames, and the flagged records' JSON exactly as with scores on. */
+    @Test
+    void withScoresOffOnlyFlaggedRecordsGetAScoreRecord() {
+        List<byte[]> values = new ArrayList<>();
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < 200; i++) {
+            double spread = i % 10 == 0 ? 8 : 1; // every tenth record wild, most of those flagged
+            values.add(b(String.format(java.util.Locale.ROOT, "[%f,%f,%f,%f,%f]", 10 + spread * rnd.nextGaussian(),
+                    10 + spread * rnd.nextGaussian(), 10 + spread * rnd.nextGaussian(), 10 + spread * rnd.nextGaussian(),
+                    10 + spread * rnd.nextGaussian())));
+        }
+        Map<String, List<TestRecord<byte[], byte[]>>> on = new HashMap<>();
+        Map<String, List<TestRecord<byte[], byte[]>>> off = new HashMap<>();
+        for (Map<String, List<TestRecord<byte[], byte[]>>> outputs : List.of(on, off)) {
+            AppConfig cfg = config(Map.of("scores.enabled", Boolean.toString(outputs == on)));
+            var in = start(cfg);
+            for (int i = 0; i < values.size(); i++) { // fixed timestamps: "ts" must not differ between the two runs
+                in.pipeInput(new TestRecord<>(b("k"), values.get(i), java.time.Instant.ofEpochMilli(1000 + i)));
+            }
+            for (String role : List.of("latents", "scores", "anomalies", "samples", "dlq")) {
+                outputs.put(role, out(cfg, role).readRecordsToList());
+            }
+            assertEquals(meters.anomalyCount(), outputs.get("anomalies").size());
+            close();
+        }
+        assertEquals(200, on.get("scores").size());
+        assertEquals(List.of(), off.get("scores"));
+        assertEquals(200, off.get("latents").size());
+        assertTrue(off.get("anomalies").size() >= 5 && off.get("anomalies").size() < 40, "flagged: " + off.get("anomalies").size());
+        for (String role : List.of("latents", "anomalies", "samples")) {
+            assertEquals(on.get(role).size(), off.get(role).size(), role);
+            for (int i = 0; i < on.get(role).size(); i++) {
+                assertArrayEquals(on.get(role).get(i).value(), off.get(role).get(i).value(), role + " " + i);
+                assertEquals(on.get(role).get(i).headers(), off.get(role).get(i).headers(), role + " " + i);
+            }
+        }
+        assertEquals(List.of(), off.get("dlq"));
+    }
+
     @Test
     void framesCarryTheLatentAndModelVersion() throws Exception {
         for (String enc : List.of("f32", "f16", "i8")) {

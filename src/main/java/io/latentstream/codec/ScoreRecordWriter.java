@@ -3,6 +3,7 @@ package io.latentstream.codec;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +29,26 @@ public final class ScoreRecordWriter {
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
+    // Field names quoted and UTF-8 encoded once, not per record.
+    private static final SerializedString SCORE = new SerializedString("score");
+    private static final SerializedString THRESHOLD = new SerializedString("threshold");
+    private static final SerializedString ANOMALY = new SerializedString("anomaly");
+    private static final SerializedString MODEL_VERSION = new SerializedString("model_version");
+    private static final SerializedString TS = new SerializedString("ts");
+    private static final SerializedString SOURCE = new SerializedString("source");
+    private static final SerializedString TOPIC = new SerializedString("topic");
+    private static final SerializedString PARTITION = new SerializedString("partition");
+    private static final SerializedString OFFSET = new SerializedString("offset");
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString CONTEXT = new SerializedString("context");
+    private static final SerializedString TOP_FEATURES = new SerializedString("top_features");
+    private static final SerializedString NAME = new SerializedString("name");
+    private static final SerializedString OBSERVED = new SerializedString("observed");
+    private static final SerializedString EXPECTED = new SerializedString("expected");
+    private static final SerializedString CONTRIBUTION = new SerializedString("contribution");
+
     private final List<String> featureNames;
+    private final SerializedString[] featureNameValues;
     private final int top;
     private final int[] topIdx;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(512);
@@ -36,6 +56,7 @@ public final class ScoreRecordWriter {
 
     public ScoreRecordWriter(List<String> featureNames, int topFeatures) {
         this.featureNames = List.copyOf(featureNames);
+        this.featureNameValues = featureNames.stream().map(SerializedString::new).toArray(SerializedString[]::new);
         this.top = Math.min(topFeatures, featureNames.size());
         this.topIdx = new int[top];
         this.g = newGenerator();
@@ -58,30 +79,46 @@ public final class ScoreRecordWriter {
         buf.reset();
         try {
             g.writeStartObject();
-            g.writeNumberField("score", (float) score);
-            g.writeNumberField("threshold", (float) threshold);
-            g.writeBooleanField("anomaly", anomaly);
-            g.writeNumberField("model_version", modelVersion);
-            g.writeNumberField("ts", timestamp);
-            g.writeObjectFieldStart("source");
-            g.writeStringField("topic", topic);
-            g.writeNumberField("partition", partition);
-            g.writeNumberField("offset", offset);
+            g.writeFieldName(SCORE);
+            g.writeNumber((float) score);
+            g.writeFieldName(THRESHOLD);
+            g.writeNumber((float) threshold);
+            g.writeFieldName(ANOMALY);
+            g.writeBoolean(anomaly);
+            g.writeFieldName(MODEL_VERSION);
+            g.writeNumber(modelVersion);
+            g.writeFieldName(TS);
+            g.writeNumber(timestamp);
+            g.writeFieldName(SOURCE);
+            g.writeStartObject();
+            g.writeFieldName(TOPIC);
+            g.writeString(topic);
+            g.writeFieldName(PARTITION);
+            g.writeNumber(partition);
+            g.writeFieldName(OFFSET);
+            g.writeNumber(offset);
             g.writeEndObject();
             if (key != null) {
-                g.writeStringField("key", key);
+                g.writeFieldName(KEY);
+                g.writeString(key);
             }
             if (context != null) {
-                g.writeStringField("context", context);
+                g.writeFieldName(CONTEXT);
+                g.writeString(context);
             }
-            g.writeArrayFieldStart("top_features");
+            g.writeFieldName(TOP_FEATURES);
+            g.writeStartArray();
             for (int t = 0; t < top; t++) {
                 int j = topIdx[t];
                 g.writeStartObject();
-                g.writeStringField("name", featureNames.get(j));
-                g.writeNumberField("observed", observed[j]);
-                g.writeNumberField("expected", expected[j]);
-                g.writeNumberField("contribution", contributions[j]);
+                g.writeFieldName(NAME);
+                g.writeString(featureNameValues[j]);
+                g.writeFieldName(OBSERVED);
+                g.writeNumber(observed[j]);
+                g.writeFieldName(EXPECTED);
+                g.writeNumber(expected[j]);
+                g.writeFieldName(CONTRIBUTION);
+                g.writeNumber(contributions[j]);
                 g.writeEndObject();
             }
             g.writeEndArray();

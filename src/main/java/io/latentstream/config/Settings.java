@@ -163,8 +163,8 @@ public final class Settings {
                     "retrain: the challenger's anomaly rate on the newest slice may exceed the champion's by this much "
                             + "(absolute); ignored by accept-new-normal.")
             .define(RETRAIN_DRIFT_FACTOR, Type.DOUBLE, 5.0, Range.atLeast(0.0), Importance.MEDIUM,
-                    "retrain: drift trigger when the live anomaly rate (read from <prefix>.scores) exceeds this many times "
-                            + "the active model's calibrated rate; 0 turns drift detection off.")
+                    "retrain: drift trigger when the live anomaly rate (records on <prefix>.anomalies per latent frame on "
+                            + "<prefix>.latents) exceeds this many times the active model's calibrated rate; 0 turns drift detection off.")
             .define(RETRAIN_DRIFT_LATENT_BOUND, Type.DOUBLE, 4.0, Range.atLeast(0.0), Importance.MEDIUM,
                     "retrain: drift trigger when live latents (read from <prefix>.latents) are this far from the model's "
                             + "validation latents: mean of (1/k) sum((mu - mean)^2 / var), about 1 without drift; 0 turns it off.")

@@ -77,7 +77,7 @@ public final class Meters {
                 .description("Unix time of the last published retrain (0 = none yet)").register(registry);
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "drift.anomaly.rate", driftRate,
                         java.util.concurrent.atomic.AtomicReference::get)
-                .description("Live anomaly rate the retrainer measures on the scores topic (drift statistic)").register(registry);
+                .description("Live anomaly rate the retrainer measures: anomaly records per latent frame (drift statistic)").register(registry);
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "drift.latent.distance", driftLatent,
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Distance of live latents from the model's validation latents, ~1 without drift").register(registry);

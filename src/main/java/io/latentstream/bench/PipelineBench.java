@@ -84,9 +84,10 @@ public final class PipelineBench {
 
     /** The runs of one format, in order (the configured commit interval adds one after the 100 ms run). */
     public static final String NO_SCORES_RUN = "processor, EOS 100 ms, scores.enabled=false";
+    public static final String RETRAIN_RUN = "processor, EOS 100 ms + retrain running";
+    public static final String SPINNER_RUN = "processor, EOS 100 ms + idle spinner";
     public static final List<String> RUN_NAMES = List.of("identity", "parse only", "processor, at_least_once",
-            "processor, exactly_once_v2 100 ms", NO_SCORES_RUN, "processor, EOS 100 ms + retrain running",
-            "processor, EOS 100 ms + retrain at nice 0");
+            "processor, exactly_once_v2 100 ms", NO_SCORES_RUN, RETRAIN_RUN, "processor, EOS 100 ms + retrain at nice 0", SPINNER_RUN);
 
     private final AppConfig base;
     private final Options o;
@@ -126,19 +127,21 @@ public final class PipelineBench {
         List<Run> plan = new ArrayList<>();
         for (InputFormat format : List.of(InputFormat.JSON, InputFormat.F32)) {
             String topic = format == InputFormat.JSON ? jsonTopic : f32Topic;
-            plan.add(new Run("identity", topic, format, Mode.IDENTITY, "exactly_once_v2", "100", null));
-            plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100", null));
-            plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null, null));
-            plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100", null));
-            plan.add(new Run(NO_SCORES_RUN, topic, format, Mode.FULL_NO_SCORES, "exactly_once_v2", "100", null));
+            plan.add(new Run("identity", topic, format, Mode.IDENTITY, "exactly_once_v2", "100"));
+            plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100"));
+            plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null));
+            plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100"));
+            plan.add(new Run(NO_SCORES_RUN, topic, format, Mode.FULL_NO_SCORES, "exactly_once_v2", "100"));
             if (configuredCommit != null && !configuredCommit.equals("100")) {
                 plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
-                        configuredCommit, null));
+                        configuredCommit));
             }
             // The retrain at retrain.nice, as `latentstream retrain` lowers itself, and at nice 0 (one that does not).
-            plan.add(new Run("processor, EOS 100 ms + retrain running", topic, format, Mode.FULL, "exactly_once_v2", "100",
-                    base.getInt(Settings.RETRAIN_NICE)));
-            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", 0));
+            int nice = base.getInt(Settings.RETRAIN_NICE);
+            plan.add(new Run(RETRAIN_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, nice));
+            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, 0));
+            // The control: the cheapest background work there is, lowered the same way.
+            plan.add(new Run(SPINNER_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.SPINNER, nice));
         }
         plan.removeIf(r -> !o.includes(r.name(), r.format().name().toLowerCase(Locale.ROOT)));
         // Every run's output topics exist (leaders elected) before the first run starts: a run should
@@ -163,13 +166,13 @@ public final class PipelineBench {
             admin.createTopics(List.of(new NewTopic("lsb" + stamp + "-warm-id.out", o.partitions(), (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
         runStreams("lsb" + stamp + "-warm-id", "warm-up identity", "json", jsonTopic, InputFormat.JSON, Mode.IDENTITY, "exactly_once_v2",
-                "100", model, null);
+                "100", model, Beside.NOTHING, 0);
         runStreams("lsb" + stamp + "-warm-full", "warm-up processor", "json", jsonTopic, InputFormat.JSON, Mode.FULL, "exactly_once_v2",
-                "100", model, null);
+                "100", model, Beside.NOTHING, 0);
         for (int i = 0; i < plan.size(); i++) {
             Run r = plan.get(i);
             results.add(runStreams(runId(i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(), r.mode(),
-                    r.guarantee(), r.commitMs(), model, r.retrainNice()));
+                    r.guarantee(), r.commitMs(), model, r.beside(), r.nice()));
         }
         results.add(rcfPass(rows));
         printTable();
@@ -273,8 +276,14 @@ public final class PipelineBench {
         }
     }
 
-    /** One run of the plan; retrainNice is the nice value of a concurrent retrain, null for none. */
-    record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, Integer retrainNice) {
+    /** What runs beside the processor in another process: nothing, a retrain, or the idle spinner (the control). */
+    enum Beside { NOTHING, RETRAIN, SPINNER }
+
+    /** One run of the plan; nice is the nice value of what runs beside it (with SCHED_IDLE per retrain.cpu.idle when > 0). */
+    record Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs, Beside beside, int nice) {
+        Run(String name, String topic, InputFormat format, Mode mode, String guarantee, String commitMs) {
+            this(name, topic, format, mode, guarantee, commitMs, Beside.NOTHING, 0);
+        }
     }
 
     private String runId(int i) {
@@ -317,7 +326,7 @@ public final class PipelineBench {
     }
 
     private Result runStreams(String run, String name, String format, String inputTopic, InputFormat inFormat, Mode mode, String guarantee,
-                              String commitMs, ModelBundle model, Integer retrainNice) throws Exception {
+                              String commitMs, ModelBundle model, Beside beside, int nice) throws Exception {
         Map<String, String> set = new HashMap<>();
         set.put(Settings.BOOTSTRAP_SERVERS, o.bootstrap());
         set.put(Settings.APPLICATION_ID, run);
@@ -344,7 +353,11 @@ public final class PipelineBench {
         if (commitMs != null) {
             props.put("commit.interval.ms", commitMs);
         }
-        Process retrain = retrainNice == null ? null : startRetrain(retrainNice);
+        Process retrain = switch (beside) {
+            case NOTHING -> null;
+            case RETRAIN -> startRetrain(nice);
+            case SPINNER -> startSpinner(nice);
+        };
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", o.bootstrap(), "isolation.level", "read_committed",
                 "group.id", run + "-reader", "auto.offset.reset", "earliest", "enable.auto.commit", "false", "max.poll.records", 10_000),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -425,7 +438,7 @@ public final class PipelineBench {
                 boolean stillRunning = retrain.isAlive();
                 retrain.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                 if (!stillRunning) {
-                    say("  (the retrain finished before this run did; its share of the run was shorter)");
+                    say("  (the process beside it ended before this run did; its share of the run was shorter)");
                 }
             }
         }
@@ -496,6 +509,25 @@ public final class PipelineBench {
         long app(String appId) {
             return threads.entrySet().stream().filter(e -> e.getKey().contains(appId)).mapToLong(Map.Entry::getValue).sum();
         }
+    }
+
+    /** {@link IdleSpinner} in another process, at this nice (and SCHED_IDLE as a retrain would be). */
+    private Process startSpinner(int nice) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-cp",
+                o.javaClasspath(), IdleSpinner.class.getName(), Integer.toString(nice)));
+        if (nice > 0 && base.getBoolean(Settings.RETRAIN_CPU_IDLE)) {
+            cmd.add("idle");
+        }
+        Path log = o.workDir().resolve("spinner.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && p.isAlive() && !(Files.exists(log) && Files.readString(log).contains("idle spinner:"))) {
+            Thread.sleep(50);
+        }
+        if (!p.isAlive()) {
+            throw new IllegalStateException("the idle spinner ended early: " + Files.readString(log));
+        }
+        return p;
     }
 
     /** A retrain in another process: `latentstream train` on a CSV of retrainRows x dim, retrainEpochs epochs. */
@@ -598,7 +630,7 @@ public final class PipelineBench {
             String eos = "processor, exactly_once_v2 100 ms";
             target(f + ": processor EOS / identity", f, eos, "identity", 0.7);
             target(f + ": processor EOS 100 ms / at_least_once", f, eos, "processor, at_least_once", 0.85);
-            target(f + ": with a retrain running / without", f, "processor, EOS 100 ms + retrain running", eos, 0.9);
+            target(f + ": with a retrain running / without", f, RETRAIN_RUN, eos, 0.9);
             Result e = find(eos, f);
             Result lean = find(NO_SCORES_RUN, f);
             Result identity = find("identity", f);
@@ -610,6 +642,11 @@ public final class PipelineBench {
             if (e != null && unniced != null) {
                 say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: a retrainer that does not lower its priority)",
                         f + ": with a retrain at nice 0 / without", unniced.recordsPerSecond() / e.recordsPerSecond()));
+            }
+            Result spinner = find(SPINNER_RUN, f);
+            if (e != null && spinner != null) {
+                say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: the control, any background work on idle CPU)",
+                        f + ": with an idle spinner / without", spinner.recordsPerSecond() / e.recordsPerSecond()));
             }
             if (e != null) {
                 target(f + ": processor EOS / Random Cut Forest", e.recordsPerSecond() / rcf.recordsPerSecond(), 10);

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 + "serdes, exactly_once_v2), (2) parse-only, (3) the processor at at_least_once, (4) the processor at "
                 + "exactly_once_v2 with 100 ms commits (and with kafka.commit.interval.ms when set; and with scores.enabled=false, "
                 + "latent frames and anomalies only), (5) the processor while "
-                + "a retrain runs in another process (at retrain.nice, as `latentstream retrain` runs, and at nice 0), and "
+                + "a retrain runs in another process (at retrain.nice, as `latentstream retrain` runs, and at nice 0; and, as "
+                + "the control, beside a process that only spins on idle CPU at the same priority), and "
                 + "(6) an in-JVM AWS Random Cut Forest pass over the same vectors. "
                 + "Prints records/s, end-to-end latency p50/p99 of a paced probe (record timestamp -> visible to a "
                 + "read_committed consumer), CPU time of the application's threads per record, the ratios against (1) "
@@ -59,7 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
             + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
             + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
-            + "processor, EOS 100 ms, scores.enabled=false; processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 0.")
+            + "processor, EOS 100 ms, scores.enabled=false; processor, EOS 100 ms + retrain running; processor, EOS 100 ms + retrain at nice 0; "
+            + "processor, EOS 100 ms + idle spinner.")
     java.util.regex.Pattern runs;
 
     @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "

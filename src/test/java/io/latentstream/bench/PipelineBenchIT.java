@@ -18,10 +18,16 @@ class PipelineBenchIT {
         CliTest.Result r = CliTest.run("bench", "--quick", "--cpu-by-thread");
         assertEquals(0, r.code(), r.err() + r.out());
         String out = r.out();
-        for (String row : List.of("identity", "parse only", "processor, at_least_once", "processor, exactly_once_v2 100 ms",
-                "processor, EOS 100 ms + retrain running", "processor, EOS 100 ms + retrain at nice 0", "Random Cut Forest update+score")) {
-            assertTrue(out.lines().anyMatch(l -> l.startsWith(row)), "table row " + row + "\n" + out);
+        for (String row : io.latentstream.bench.PipelineBench.RUN_NAMES) {
+            for (String format : List.of("json", "f32")) {
+                assertTrue(out.lines().anyMatch(l -> l.startsWith(row) && l.substring(row.length()).trim().startsWith(format + " ")),
+                        "table row " + row + " " + format + "\n" + out);
+            }
         }
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("Random Cut Forest update+score")), out);
+        // scores.enabled=false writes latent frames and no score records.
+        assertTrue(out.contains("outputs per input record: latents 1.000, scores 0.000"), out);
+        assertTrue(out.contains("json: with an idle spinner / without"), out);
         assertTrue(out.contains("json: processor EOS / identity"), out);
         assertTrue(out.contains("f32: processor EOS / Random Cut Forest"), out);
         assertTrue(out.contains("retraining cost"), out);

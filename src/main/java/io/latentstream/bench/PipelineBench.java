@@ -14,13 +14,14 @@ import io.latentstream.model.TrainOptions;
 import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.Meters;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.latentstream.topology.ModelRef;
 import io.latentstream.topology.StreamsSettings;
 import io.latentstream.topology.TopicApplier;
 import io.latentstream.topology.TopicPlan;
 import io.latentstream.topology.TopologyFactory;
 import io.latentstream.topology.Topics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,16 +71,20 @@ public final class PipelineBench {
     /** Sizes and where to run. */
     public record Options(String bootstrap, int records, int dim, int partitions, boolean quick, int latencyRate, int latencySeconds,
                           int retrainRows, int retrainEpochs, int[] retrainDims, Path workDir, String javaClasspath,
-                          java.util.regex.Pattern runs, boolean cpuByThread) {
+                          java.util.regex.Pattern runs, boolean cpuByThread, int rounds) {
         /** Whether the run with this name (e.g. "processor, at_least_once") and format is in the plan. */
         boolean includes(String name, String format) {
             return runs == null || runs.matcher(name + " " + format).find();
         }
     }
 
-    /** One line of the table. */
+    /** One line of the table; byRound holds every round's records/s (in run order) when --rounds ran it more than once. */
     public record Result(String name, String format, double recordsPerSecond, double p50Ms, double p99Ms, double cpuMicrosPerRecord,
-                         double jvmCpuPercent) {
+                         double jvmCpuPercent, double[] byRound) {
+        Result(String name, String format, double recordsPerSecond, double p50Ms, double p99Ms, double cpuMicrosPerRecord,
+               double jvmCpuPercent) {
+            this(name, format, recordsPerSecond, p50Ms, p99Ms, cpuMicrosPerRecord, jvmCpuPercent, new double[] {recordsPerSecond});
+        }
     }
 
     /** The runs of one format, in order (the configured commit interval adds one after the 100 ms run). */
@@ -149,11 +154,13 @@ public final class PipelineBench {
         // were seen to stall in retries (NOT_LEADER / CONCURRENT_TRANSACTIONS) for seconds.
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
             List<NewTopic> plain = new ArrayList<>();
-            for (int i = 0; i < plan.size(); i++) {
-                if (plan.get(i).mode().processor()) {
-                    new TopicApplier(admin, 60_000).apply(TopicPlan.builtIn(), runId(i), 1, false);
-                } else {
-                    plain.add(new NewTopic(runId(i) + ".out", o.partitions(), (short) 1));
+            for (int round = 0; round < o.rounds(); round++) {
+                for (int i = 0; i < plan.size(); i++) {
+                    if (plan.get(i).mode().processor()) {
+                        new TopicApplier(admin, 60_000).apply(TopicPlan.builtIn(), runId(round, i), 1, false);
+                    } else {
+                        plain.add(new NewTopic(runId(round, i) + ".out", o.partitions(), (short) 1));
+                    }
                 }
             }
             admin.createTopics(plain).all().get(60, TimeUnit.SECONDS);
@@ -169,10 +176,22 @@ public final class PipelineBench {
                 "100", model, Beside.NOTHING, 0);
         runStreams("lsb" + stamp + "-warm-full", "warm-up processor", "json", jsonTopic, InputFormat.JSON, Mode.FULL, "exactly_once_v2",
                 "100", model, Beside.NOTHING, 0);
-        for (int i = 0; i < plan.size(); i++) {
-            Run r = plan.get(i);
-            results.add(runStreams(runId(i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(), r.mode(),
-                    r.guarantee(), r.commitMs(), model, r.beside(), r.nice()));
+        // With --rounds N the whole plan runs N times over (so slow phases of the machine hit every run
+        // alike), and each run reports its median round: one run here moves by +-15%.
+        List<List<Result>> byRun = new ArrayList<>();
+        plan.forEach(r -> byRun.add(new ArrayList<>()));
+        for (int round = 0; round < o.rounds(); round++) {
+            if (o.rounds() > 1) {
+                say(String.format(Locale.ROOT, "round %d of %d", round + 1, o.rounds()));
+            }
+            for (int i = 0; i < plan.size(); i++) {
+                Run r = plan.get(i);
+                byRun.get(i).add(runStreams(runId(round, i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(),
+                        r.mode(), r.guarantee(), r.commitMs(), model, r.beside(), r.nice()));
+            }
+        }
+        for (List<Result> rounds : byRun) {
+            results.add(median(rounds));
         }
         results.add(rcfPass(rows));
         printTable();
@@ -286,8 +305,17 @@ public final class PipelineBench {
         }
     }
 
-    private String runId(int i) {
-        return "lsb" + stamp + "-" + i;
+    private String runId(int round, int i) {
+        return "lsb" + stamp + "-" + i + (round == 0 ? "" : "r" + round);
+    }
+
+    /** The round with the median records/s (the lower middle for an even count); with its spread when there are several. */
+    static Result median(List<Result> rounds) {
+        List<Result> sorted = new ArrayList<>(rounds);
+        sorted.sort(java.util.Comparator.comparingDouble(Result::recordsPerSecond));
+        Result m = sorted.get((sorted.size() - 1) / 2);
+        return new Result(m.name(), m.format(), m.recordsPerSecond(), m.p50Ms(), m.p99Ms(), m.cpuMicrosPerRecord(), m.jvmCpuPercent(),
+                rounds.stream().mapToDouble(Result::recordsPerSecond).toArray());
     }
 
     /** read -> write, same serdes. */
@@ -341,7 +369,8 @@ public final class PipelineBench {
         Topics topics = Topics.from(cfg);
         String outTopic = mode == Mode.FULL ? topics.scores() : mode == Mode.FULL_NO_SCORES ? topics.latents() : run + ".out";
         Topology topology;
-        Meters meters = new Meters(new SimpleMeterRegistry());
+        // The registry `latentstream run` records into (without the JVM binders, which hold GC listeners).
+        Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         topology = switch (mode) {
             case IDENTITY -> identity(inputTopic, outTopic);
             case PARSE -> parseOnly(inputTopic, outTopic, inFormat, o.dim());
@@ -624,6 +653,16 @@ public final class PipelineBench {
         }
         say("(CPU µs/rec: the application's own threads; JVM CPU: this whole process, broker included when embedded, "
                 + "as a share of all cores)");
+        if (o.rounds() > 1) {
+            say(String.format(Locale.ROOT, "(each run: the median of %d rounds; the other columns are that round's; records/s by round:)",
+                    o.rounds()));
+            for (Result r : results) {
+                if (r.byRound().length > 1) {
+                    say(String.format(Locale.ROOT, "  %-44s %-6s %s", r.name(), r.format(), Arrays.stream(r.byRound())
+                            .mapToObj(v -> String.format(Locale.ROOT, "%,.0f", v)).collect(java.util.stream.Collectors.joining("  "))));
+                }
+            }
+        }
         say("");
         say("targets (same run):");
         for (String f : List.of("json", "f32")) {
@@ -660,6 +699,14 @@ public final class PipelineBench {
         Result b = find(baseline, format);
         if (r != null && b != null) {
             target(what, r.recordsPerSecond() / b.recordsPerSecond(), goal);
+            if (r.byRound().length > 1 && r.byRound().length == b.byRound().length) {
+                // Round by round: the two ran minutes apart, in the same phase of the machine.
+                StringBuilder paired = new StringBuilder();
+                for (int k = 0; k < r.byRound().length; k++) {
+                    paired.append(String.format(Locale.ROOT, " %.2f", r.byRound()[k] / b.byRound()[k]));
+                }
+                say(String.format(Locale.ROOT, "  %-52s%s", "    (round by round:", paired + ")"));
+            }
         }
     }
 

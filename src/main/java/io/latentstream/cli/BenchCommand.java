@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
                 + "and (6) with the targets, and the retraining cost (100k samples x 20 epochs, d = 9 and 64).",
             "Uses an embedded broker unless --bootstrap-server is given (then it creates lsbench-* topics there)."},
         footer = {"", "Examples:", "  latentstream bench", "  latentstream bench --records 500000 --dim 64",
+            "  latentstream bench --records 1000000 --rounds 3 --runs 'exactly_once_v2 100 ms|retrain running|idle spinner'",
             "  latentstream bench --quick            # a short smoke run (what the test runs)",
             "  latentstream bench kernel"},
         subcommands = {BenchCommand.Kernel.class})
@@ -64,6 +65,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "processor, EOS 100 ms + idle spinner.")
     java.util.regex.Pattern runs;
 
+    @Option(names = "--rounds", defaultValue = "1", paramLabel = "N", description = "Run the whole plan N times over and report each "
+            + "run's median round, with every round's records/s and the target ratios round by round (default: ${DEFAULT-VALUE}). "
+            + "One run moves by about +-15% here; 3 rounds make the ratios worth comparing with a target.")
+    int rounds;
+
     @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "
             + "(the application's stream and producer threads, and with the embedded broker its request handlers and network threads).")
     boolean cpuByThread;
@@ -74,8 +80,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (records < 100 || dim < 1 || dim > 4096 || partitions < 1 || partitions > 1000) {
-            throw new UsageError("--records must be >= 100, --dim 1..4096, --partitions 1..1000");
+        if (records < 100 || dim < 1 || dim > 4096 || partitions < 1 || partitions > 1000 || rounds < 1 || rounds > 50) {
+            throw new UsageError("--records must be >= 100, --dim 1..4096, --partitions 1..1000, --rounds 1..50");
         }
         if (runs != null && io.latentstream.bench.PipelineBench.RUN_NAMES.stream()
                 .noneMatch(n -> runs.matcher(n + " json").find() || runs.matcher(n + " f32").find())) {
@@ -98,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
             int n = quick ? Math.min(records, 5_000) : records;
             io.latentstream.bench.PipelineBench.Options o = new io.latentstream.bench.PipelineBench.Options(bs, n, dim, partitions, quick,
                     quick ? 200 : 2_000, quick ? 2 : 5, quick ? 5_000 : 100_000, quick ? 2 : 20, quick ? new int[] {9} : retrainDims,
-                    work, System.getProperty("java.class.path"), runs, cpuByThread);
+                    work, System.getProperty("java.class.path"), runs, cpuByThread, rounds);
             new io.latentstream.bench.PipelineBench(cfg, o, out).run();
             return ExitCodes.OK;
         } finally {

@@ -94,6 +94,7 @@ public final class DemoRunner {
             demo.put(Settings.RETRAIN_EPOCHS, "15");
             demo.put(Settings.HTTP_BIND_ADDRESS, "127.0.0.1"); // the demo serves on loopback only
             demo.put(Settings.HTTP_PORT, "0");
+            demo.put(Settings.SCORES_ENABLED, "true"); // the demo page follows the scores topic
             AppConfig cfg = baseConfig.with(demo);
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {

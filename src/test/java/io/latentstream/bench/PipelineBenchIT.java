@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PipelineBenchIT {
     @Test
     void quickBenchRunsEveryStageAndPrintsTheRatios() {
-        CliTest.Result r = CliTest.run("bench", "--quick", "--cpu-by-thread");
+        CliTest.Result r = CliTest.run("bench", "--quick", "--cpu-by-thread", "--rounds", "2");
         assertEquals(0, r.code(), r.err() + r.out());
         String out = r.out();
         for (String row : io.latentstream.bench.PipelineBench.RUN_NAMES) {
@@ -28,6 +28,9 @@ class PipelineBenchIT {
         // scores.enabled=false writes latent frames and no score records.
         assertTrue(out.contains("outputs per input record: latents 1.000, scores 0.000"), out);
         assertTrue(out.contains("json: with an idle spinner / without"), out);
+        // Two rounds: each run reports its median round and every round's figure, ratios round by round.
+        assertTrue(out.contains("round 2 of 2") && out.contains("(round by round:"), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("  identity +json +[\\d,]+  [\\d,]+")), out);
         assertTrue(out.contains("json: processor EOS / identity"), out);
         assertTrue(out.contains("f32: processor EOS / Random Cut Forest"), out);
         assertTrue(out.contains("retraining cost"), out);

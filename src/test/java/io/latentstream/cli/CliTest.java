@@ -58,6 +58,9 @@ public class CliTest {
         Result bench = run("bench", "--runs", "no such run");
         assertEquals(2, bench.code(), bench.err());
         assertTrue(bench.err().contains("--runs no such run matches no run; runs are identity; parse only;"), bench.err());
+        Result rounds = run("bench", "--rounds", "0");
+        assertEquals(2, rounds.code(), rounds.err());
+        assertTrue(rounds.err().contains("--rounds 1..50"), rounds.err());
         Result train = run("train", "--input", "x.csv", "--out", "x.lsb", "--nice", "20");
         assertEquals(2, train.code(), train.err());
         assertTrue(train.err().contains("--nice must be 0..19"), train.err());

@@ -176,10 +176,11 @@ public final class PipelineBench {
                 "100", model, Beside.NOTHING, 0);
         runStreams("lsb" + stamp + "-warm-full", "warm-up processor", "json", jsonTopic, InputFormat.JSON, Mode.FULL, "exactly_once_v2",
                 "100", model, Beside.NOTHING, 0);
-        // With --rounds N the whole plan runs N times over (so slow phases of the machine hit every run
-        // alike), and each run reports its median round: one run here moves by +-15%.
+        // With --rounds N the whole plan, the forest pass included, runs N times over (so slow phases of
+        // the machine hit every run alike), and each run reports its median round: one run here moves by +-15%.
         List<List<Result>> byRun = new ArrayList<>();
         plan.forEach(r -> byRun.add(new ArrayList<>()));
+        List<Result> forest = new ArrayList<>();
         for (int round = 0; round < o.rounds(); round++) {
             if (o.rounds() > 1) {
                 say(String.format(Locale.ROOT, "round %d of %d", round + 1, o.rounds()));
@@ -189,11 +190,12 @@ public final class PipelineBench {
                 byRun.get(i).add(runStreams(runId(round, i), r.name(), r.format().name().toLowerCase(Locale.ROOT), r.topic(), r.format(),
                         r.mode(), r.guarantee(), r.commitMs(), model, r.beside(), r.nice()));
             }
+            forest.add(rcfPass(rows));
         }
         for (List<Result> rounds : byRun) {
             results.add(median(rounds));
         }
-        results.add(rcfPass(rows));
+        results.add(median(forest));
         printTable();
         retrainCost();
         return results;
@@ -687,16 +689,17 @@ public final class PipelineBench {
                 say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: the control, any background work on idle CPU)",
                         f + ": with an idle spinner / without", spinner.recordsPerSecond() / e.recordsPerSecond()));
             }
-            if (e != null) {
-                target(f + ": processor EOS / Random Cut Forest", e.recordsPerSecond() / rcf.recordsPerSecond(), 10);
-            }
+            target(f + ": processor EOS / Random Cut Forest", e, rcf, 10);
         }
     }
 
     /** The ratio of two runs' records/s against its target; nothing when --runs left either out. */
     private void target(String what, String format, String run, String baseline, double goal) {
-        Result r = find(run, format);
-        Result b = find(baseline, format);
+        target(what, find(run, format), find(baseline, format), goal);
+    }
+
+    /** The ratio of r's records/s to b's against its target, round by round too; nothing when either is null. */
+    private void target(String what, Result r, Result b, double goal) {
         if (r != null && b != null) {
             target(what, r.recordsPerSecond() / b.recordsPerSecond(), goal);
             if (r.byRound().length > 1 && r.byRound().length == b.byRound().length) {

@@ -14,14 +14,14 @@ import io.latentstream.model.TrainOptions;
 import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.Meters;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.latentstream.topology.ModelRef;
 import io.latentstream.topology.StreamsSettings;
 import io.latentstream.topology.TopicApplier;
 import io.latentstream.topology.TopicPlan;
 import io.latentstream.topology.TopologyFactory;
 import io.latentstream.topology.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -87,12 +87,12 @@ public final class PipelineBench {
         }
     }
 
-    /** The runs of one format, in order (the configured commit interval adds one after the 100 ms run). */
     public static final String NO_SCORES_RUN = "processor, EOS 100 ms, scores.enabled=false";
     public static final String RETRAIN_RUN = "processor, EOS 100 ms + retrain running";
     public static final String SPINNER_RUN = "processor, EOS 100 ms + idle spinner";
+    /** The runs of one format, in order (the configured commit interval adds one at the end). */
     public static final List<String> RUN_NAMES = List.of("identity", "parse only", "processor, at_least_once",
-            "processor, exactly_once_v2 100 ms", NO_SCORES_RUN, RETRAIN_RUN, "processor, EOS 100 ms + retrain at nice 0", SPINNER_RUN);
+            "processor, exactly_once_v2 100 ms", RETRAIN_RUN, SPINNER_RUN, "processor, EOS 100 ms + retrain at nice 0", NO_SCORES_RUN);
 
     private final AppConfig base;
     private final Options o;
@@ -136,17 +136,18 @@ public final class PipelineBench {
             plan.add(new Run("parse only", topic, format, Mode.PARSE, "exactly_once_v2", "100"));
             plan.add(new Run("processor, at_least_once", topic, format, Mode.FULL, "at_least_once", null));
             plan.add(new Run("processor, exactly_once_v2 100 ms", topic, format, Mode.FULL, "exactly_once_v2", "100"));
+            // The retrain at retrain.nice, as `latentstream retrain` lowers itself, and at nice 0 (one that does
+            // not), right after the run they are compared with, so that both see the same phase of the machine.
+            int nice = base.getInt(Settings.RETRAIN_NICE);
+            plan.add(new Run(RETRAIN_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, nice));
+            // The control: the cheapest background work there is, lowered the same way.
+            plan.add(new Run(SPINNER_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.SPINNER, nice));
+            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, 0));
             plan.add(new Run(NO_SCORES_RUN, topic, format, Mode.FULL_NO_SCORES, "exactly_once_v2", "100"));
             if (configuredCommit != null && !configuredCommit.equals("100")) {
                 plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
                         configuredCommit));
             }
-            // The retrain at retrain.nice, as `latentstream retrain` lowers itself, and at nice 0 (one that does not).
-            int nice = base.getInt(Settings.RETRAIN_NICE);
-            plan.add(new Run(RETRAIN_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, nice));
-            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, 0));
-            // The control: the cheapest background work there is, lowered the same way.
-            plan.add(new Run(SPINNER_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.SPINNER, nice));
         }
         plan.removeIf(r -> !o.includes(r.name(), r.format().name().toLowerCase(Locale.ROOT)));
         // Every run's output topics exist (leaders elected) before the first run starts: a run should
@@ -311,7 +312,7 @@ public final class PipelineBench {
         return "lsb" + stamp + "-" + i + (round == 0 ? "" : "r" + round);
     }
 
-    /** The round with the median records/s (the lower middle for an even count); with its spread when there are several. */
+    /** The round with the median records/s (the lower middle for an even count), carrying every round's records/s. */
     static Result median(List<Result> rounds) {
         List<Result> sorted = new ArrayList<>(rounds);
         sorted.sort(java.util.Comparator.comparingDouble(Result::recordsPerSecond));
@@ -384,7 +385,7 @@ public final class PipelineBench {
         if (commitMs != null) {
             props.put("commit.interval.ms", commitMs);
         }
-        Process retrain = switch (beside) {
+        Process besideProcess = switch (beside) {
             case NOTHING -> null;
             case RETRAIN -> startRetrain(nice);
             case SPINNER -> startSpinner(nice);
@@ -465,9 +466,9 @@ public final class PipelineBench {
             details.forEach(this::say);
             return r;
         } finally {
-            if (retrain != null) {
-                boolean stillRunning = retrain.isAlive();
-                retrain.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            if (besideProcess != null) {
+                boolean stillRunning = besideProcess.isAlive();
+                besideProcess.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                 if (!stillRunning) {
                     say("  (the process beside it ended before this run did; its share of the run was shorter)");
                 }

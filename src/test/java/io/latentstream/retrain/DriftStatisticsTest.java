@@ -20,6 +20,27 @@ class DriftStatisticsTest {
         }
     }
 
+    /** The drift monitor's way (a frame per scored record, an anomaly record per flagged one) measures the same rate. */
+    @Test
+    void framesPlusFlaggedRecordsGiveTheSameRateAsScoreRecords() {
+        DriftStatistics viaScores = new DriftStatistics(10_000, 5_000, 5, 0);
+        DriftStatistics viaFrames = new DriftStatistics(10_000, 5_000, 5, 0);
+        Random rnd = new Random(4);
+        for (long t = 0; t < 20_000; t += 1000) {
+            for (int i = 0; i < 300; i++) {
+                boolean flagged = rnd.nextDouble() < (t >= 10_000 ? 0.2 : 0.01);
+                viaScores.score(t, flagged);
+                viaFrames.score(t, false);
+                if (flagged) {
+                    viaFrames.flagged(t);
+                }
+            }
+            assertEquals(viaScores.drifting(t, 0.01), viaFrames.drifting(t, 0.01), "at " + t);
+            assertEquals(viaScores.rate(), viaFrames.rate(), 1e-12, "at " + t);
+        }
+        assertTrue(viaFrames.rate() > 0.1, "rate " + viaFrames.rate());
+    }
+
     @Test
     void calmTrafficNeverDrifts() {
         DriftStatistics s = new DriftStatistics(10_000, 5_000, 5, 4);

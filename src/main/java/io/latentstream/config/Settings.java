@@ -226,6 +226,15 @@ public final class Settings {
         return value.toString();
     }
 
+    /** Kafka's range notation ("[0,...,19]", "[1000,...]") as a reader expects it ("0 to 19", ">= 1000"); other text unchanged. */
+    static String readableRange(String validator) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([^,\\]]*),\\.\\.\\.(?:,([^,\\]]*))?\\]").matcher(validator);
+        if (!m.matches()) {
+            return validator;
+        }
+        return m.group(2) == null ? ">= " + m.group(1) : m.group(1) + " to " + m.group(2);
+    }
+
     /** The README's configuration table, generated from {@link #DEF}. */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
@@ -233,7 +242,7 @@ public final class Settings {
         sb.append("| --- | --- | --- | --- | --- |\n");
         DEF.configKeys().values().stream().sorted(java.util.Comparator.comparing(k -> k.name)).forEach(k -> {
             String def = k.defaultValue == null ? "(none)" : "`" + (k.defaultValue.toString().isEmpty() ? "\"\"" : k.defaultValue) + "`";
-            String allowed = k.validator == null ? "" : k.validator.toString().replace("|", "\\|");
+            String allowed = k.validator == null ? "" : readableRange(k.validator.toString()).replace("|", "\\|");
             sb.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase(java.util.Locale.ROOT))
                     .append(" | ").append(def).append(" | ").append(allowed).append(" | ")
                     .append(k.documentation.replace("|", "\\|")).append(" |\n");

@@ -23,4 +23,12 @@ class ReadmeConfigTableTest {
         assertEquals(Settings.markdownTable().strip(), table,
                 "README configuration table is out of date: paste the output of `latentstream config keys`");
     }
+
+    @Test
+    void kafkaRangesReadAsRanges() {
+        assertEquals("0 to 19", Settings.readableRange("[0,...,19]"));
+        assertEquals(">= 1000", Settings.readableRange("[1000,...]"));
+        assertEquals("0.0 to 1.0", Settings.readableRange("[0.0,...,1.0]"));
+        assertEquals("[json, csv, f32]", Settings.readableRange("[json, csv, f32]"));
+    }
 }

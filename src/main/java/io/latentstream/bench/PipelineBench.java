@@ -90,9 +90,11 @@ public final class PipelineBench {
     public static final String NO_SCORES_RUN = "processor, EOS 100 ms, scores.enabled=false";
     public static final String RETRAIN_RUN = "processor, EOS 100 ms + retrain running";
     public static final String SPINNER_RUN = "processor, EOS 100 ms + idle spinner";
-    /** The runs of one format, in order (the configured commit interval adds one at the end). */
-    public static final List<String> RUN_NAMES = List.of("identity", "parse only", "processor, at_least_once",
-            "processor, exactly_once_v2 100 ms", RETRAIN_RUN, SPINNER_RUN, "processor, EOS 100 ms + retrain at nice 0", NO_SCORES_RUN);
+    public static final String NICE0_RUN = "processor, EOS 100 ms + retrain at nice 0";
+    /** The runs of one format, in order (the configured commit interval adds one at the end); a constant for --runs' help. */
+    public static final String RUN_LIST = "identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
+            + RETRAIN_RUN + "; " + SPINNER_RUN + "; " + NICE0_RUN + "; " + NO_SCORES_RUN;
+    public static final List<String> RUN_NAMES = List.of(RUN_LIST.split("; "));
 
     private final AppConfig base;
     private final Options o;
@@ -142,7 +144,7 @@ public final class PipelineBench {
             plan.add(new Run(RETRAIN_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, nice));
             // The control: the cheapest background work there is, lowered the same way.
             plan.add(new Run(SPINNER_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.SPINNER, nice));
-            plan.add(new Run("processor, EOS 100 ms + retrain at nice 0", topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, 0));
+            plan.add(new Run(NICE0_RUN, topic, format, Mode.FULL, "exactly_once_v2", "100", Beside.RETRAIN, 0));
             plan.add(new Run(NO_SCORES_RUN, topic, format, Mode.FULL_NO_SCORES, "exactly_once_v2", "100"));
             if (configuredCommit != null && !configuredCommit.equals("100")) {
                 plan.add(new Run("processor, exactly_once_v2 " + configuredCommit + " ms", topic, format, Mode.FULL, "exactly_once_v2",
@@ -680,7 +682,7 @@ public final class PipelineBench {
                 say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: per-record score records off, a compression set-up)",
                         f + ": EOS, scores.enabled=false / identity", lean.recordsPerSecond() / identity.recordsPerSecond()));
             }
-            Result unniced = find("processor, EOS 100 ms + retrain at nice 0", f);
+            Result unniced = find(NICE0_RUN, f);
             if (e != null && unniced != null) {
                 say(String.format(Locale.ROOT, "  %-52s %7.2f  (no target: a retrainer that does not lower its priority)",
                         f + ": with a retrain at nice 0 / without", unniced.recordsPerSecond() / e.recordsPerSecond()));

@@ -60,9 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose name and format match (searched in "
             + "\"<run> <format>\", e.g. 'identity|exactly_once_v2 100 ms json'); the forest pass and the retraining cost always run. "
-            + "Default: all. Runs: identity; parse only; processor, at_least_once; processor, exactly_once_v2 100 ms; "
-            + "processor, EOS 100 ms + retrain running; processor, EOS 100 ms + idle spinner; processor, EOS 100 ms + retrain at nice 0; "
-            + "processor, EOS 100 ms, scores.enabled=false.")
+            + "Default: all. Runs: " + io.latentstream.bench.PipelineBench.RUN_LIST + ".")
     java.util.regex.Pattern runs;
 
     @Option(names = "--rounds", defaultValue = "1", paramLabel = "N", description = "Run the whole plan (the forest pass too) N times over and report each "

@@ -65,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", defaultValue = "1", paramLabel = "N", description = "Run the whole plan (the forest pass too) N times over and report each "
             + "run's median round, with every round's records/s and the target ratios round by round (default: ${DEFAULT-VALUE}). "
-            + "One run moves by about +-15% here; 3 rounds make the ratios worth comparing with a target.")
+            + "One run moves by about +-15%% here; 3 rounds make the ratios worth comparing with a target.")
     int rounds;
 
     @Option(names = "--cpu-by-thread", description = "After each run, print the CPU time per record of each busy thread of this JVM "

@@ -43,13 +43,53 @@ public class CliTest {
     @Test
     void everySubcommandHasHelpWithAnExample() {
         for (String[] sub : new String[][] {{"demo"}, {"run"}, {"retrain"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"},
-            {"decode"}, {"train"}, {"evaluate"}, {"generate"}, {"bench", "kernel"}, {"topics", "apply"}, {"config", "show"},
+            {"decode"}, {"train"}, {"evaluate"}, {"generate"}, {"bench"}, {"bench", "kernel"}, {"topics", "apply"}, {"config", "show"},
             {"config", "keys"}, {"broker"}}) {
             String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);
             args[sub.length] = "--help";
             Result r = run(args);
             assertEquals(0, r.code(), String.join(" ", sub));
             assertTrue(r.out().contains("Example"), String.join(" ", sub) + " help has no example:\n" + r.out());
+        }
+    }
+
+    /**
+     * picocli formats every help text with String.format: a bare '%' (as in "+-15%") printed
+     * "[picocli WARN] Could not format ..." three times on stderr above `bench --help`. picocli's
+     * warnings go to the System.err of when it was loaded, so the help of every command is rendered
+     * in a child JVM and its stderr read.
+     */
+    @Test
+    void everyHelpRendersWithoutPicocliWarnings() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), HelpOfEveryCommand.class.getName()).redirectErrorStream(false).start();
+        p.getOutputStream().close();
+        java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "help child did not finish");
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(out.get().contains("rendered the help of 2"), out.get()); // it really walked the commands
+        assertFalse(err.contains("picocli WARN"), err);
+    }
+
+    /** Renders the usage help of every command and subcommand (child JVM of the test above). */
+    public static final class HelpOfEveryCommand {
+        public static void main(String[] args) {
+            java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(LatentstreamCommand.newCommandLine()));
+            int n = 0;
+            while (!todo.isEmpty()) {
+                CommandLine cl = todo.pop();
+                todo.addAll(cl.getSubcommands().values());
+                cl.getUsageMessage();
+                n++;
+            }
+            System.out.println("rendered the help of " + n + " commands");
         }
     }
 

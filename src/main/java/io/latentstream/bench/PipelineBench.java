@@ -372,7 +372,10 @@ public final class PipelineBench {
         set.put(Settings.SCORES_ENABLED, Boolean.toString(mode != Mode.FULL_NO_SCORES));
         AppConfig cfg = base.with(set);
         Topics topics = Topics.from(cfg);
-        String outTopic = mode == Mode.FULL ? topics.scores() : mode == Mode.FULL_NO_SCORES ? topics.latents() : run + ".out";
+        // The reader follows the processor's latent frames: one per input, committed in the same
+        // transaction as its score record, so they become visible together; the ~30-byte frame keeps
+        // the reader (which shares the cores with what it measures) about as cheap as the identity's.
+        String outTopic = mode.processor() ? topics.latents() : run + ".out";
         Topology topology;
         // The registry `latentstream run` records into (without the JVM binders, which hold GC listeners).
         Meters meters = new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

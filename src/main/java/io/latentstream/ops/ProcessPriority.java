@@ -25,8 +25,9 @@ public final class ProcessPriority {
     /**
      * {@link #lowerTo(int)}, then with {@code idle} also Linux's SCHED_IDLE policy for every thread
      * ({@code chrt -a -i}): such threads run when nothing else wants the CPU, and yield at once
-     * when a processor or broker thread wakes. In `latentstream bench` this kept 0.90–0.96 of the
-     * scoring rate with a retrain running (3-round medians), against 0.80–0.83 with nice 19 alone.
+     * when a processor or broker thread wakes. In `latentstream bench` this kept 0.84–0.97 of the
+     * scoring rate with a retrain running (3-round medians of two full runs and a focused one, json
+     * and f32; an idle spinner at the same priority costs as much), against 0.80–0.83 with nice 19 alone.
      */
     public static String lowerTo(int nice, boolean idle) {
         String niced = lowerTo(nice);

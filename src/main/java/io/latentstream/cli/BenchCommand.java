@@ -126,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--quick", description = "One short iteration each (a smoke run; figures are noisy).")
         boolean quick;
 
-        @Option(names = "--include", defaultValue = "io.latentstream.bench.*", description = "JMH benchmark regex. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--include", paramLabel = "REGEX", defaultValue = "io.latentstream.bench.*", description = "JMH benchmark regex. Default: ${DEFAULT-VALUE}.")
         String include;
 
         @Override

@@ -29,10 +29,10 @@ public final class BrokerCommand implements Callable<Integer> {
             description = "Data directory (kept, reused on restart). Default: a temporary directory deleted on exit.")
     Path logDir;
 
-    @Option(names = "--port", defaultValue = "0", description = "Broker port on 127.0.0.1 (0 = a free port).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "0", description = "Broker port on 127.0.0.1 (0 = a free port).")
     int port;
 
-    @Option(names = "--controller-port", defaultValue = "0", description = "KRaft controller port (0 = a free port).")
+    @Option(names = "--controller-port", paramLabel = "PORT", defaultValue = "0", description = "KRaft controller port (0 = a free port).")
     int controllerPort;
 
     @Override

@@ -57,10 +57,10 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "V", description = "Context for a conditional model (file input, or instead of keys).")
     String context;
 
-    @Option(names = "--max", defaultValue = "1000", description = "Stop after this many frames. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max", paramLabel = "N", defaultValue = "1000", description = "Stop after this many frames. Default: ${DEFAULT-VALUE}.")
     long max;
 
-    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "Topic input: stop when nothing new arrives for this long. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 

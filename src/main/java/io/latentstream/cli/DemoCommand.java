@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Number of simulated machines, each with its own baseline (default: ${DEFAULT-VALUE}).")
     int entities;
 
-    @Option(names = "--seed", defaultValue = "7", description = "Random seed of the synthetic stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "7", description = "Random seed of the synthetic stream (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override

@@ -45,7 +45,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--context-column", paramLabel = "C", description = "Context column (conditional model).")
     String contextColumn;
 
-    @Option(names = "--label-column", defaultValue = "label", description = "Label column. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--label-column", paramLabel = "C", defaultValue = "label", description = "Label column. Default: ${DEFAULT-VALUE}.")
     String labelColumn;
 
     @Option(names = "--ignore-column", paramLabel = "C", description = "A column that is not a feature (repeatable).")

@@ -35,7 +35,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "V", description = "Context value for a conditional model (unknown values use the unknown slot).")
     String context;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--out", paramLabel = "FILE.csv", description = "Output file (written atomically). Default: standard output.")

@@ -47,7 +47,7 @@ public final class ModelsCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--name", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
         String name;
 
         @Override
@@ -149,7 +149,7 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "V", description = "Version to activate.")
         long version;
 
-        @Option(names = "--name", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
         String name;
 
         @Override

@@ -42,7 +42,7 @@ public final class TopicsCommand implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Only report what would change.")
         boolean dryRun;
 
-        @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
                 description = "Time limit for each admin call (default: ${DEFAULT-VALUE}).")
         java.time.Duration timeout;
 

@@ -57,10 +57,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "protocol A (random 60%% of normal rows) or B (first 30%% of rows), so `evaluate --protocol` can test on the rest.")
     Evaluation.Protocol protocol;
 
-    @Option(names = "--name", defaultValue = "default", description = "Model name (the key on the models topic). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name (the key on the models topic). Default: ${DEFAULT-VALUE}.")
     String name;
 
-    @Option(names = "--model-version", defaultValue = "1", description = "Version to stamp on the bundle. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--model-version", paramLabel = "V", defaultValue = "1", description = "Version to stamp on the bundle. Default: ${DEFAULT-VALUE}.")
     long version;
 
     @Mixin

@@ -8,35 +8,35 @@ import picocli.CommandLine.Option;
 public final class TrainingFlags {
     private static final TrainOptions D = TrainOptions.defaults();
 
-    @Option(names = "--beta", description = "Weight of the KL term (β-VAE). Default: ${DEFAULT-VALUE}.", defaultValue = "0.01")
+    @Option(names = "--beta", paramLabel = "BETA", description = "Weight of the KL term (β-VAE). Default: ${DEFAULT-VALUE}.", defaultValue = "0.01")
     double beta = D.beta();
 
-    @Option(names = "--epochs", description = "Maximum epochs; early stopping on the validation split usually ends sooner. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--epochs", paramLabel = "N", description = "Maximum epochs; early stopping on the validation split usually ends sooner. Default: ${DEFAULT-VALUE}.",
             defaultValue = "200")
     int epochs = D.maxEpochs();
 
-    @Option(names = "--patience", description = "Epochs without validation improvement before stopping. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Epochs without validation improvement before stopping. Default: ${DEFAULT-VALUE}.",
             defaultValue = "12")
     int patience = D.patience();
 
-    @Option(names = "--batch-size", description = "Rows per gradient step (0 = rows/100, clamped to 32..256). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Rows per gradient step (0 = rows/100, clamped to 32..256). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
     int batchSize = D.batchSize();
 
-    @Option(names = "--learning-rate", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.", defaultValue = "0.003")
+    @Option(names = "--learning-rate", paramLabel = "RATE", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.", defaultValue = "0.003")
     double learningRate = D.learningRate();
 
-    @Option(names = "--latent", description = "Latent size (0 = ceil(d/4), at least 2). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
+    @Option(names = "--latent", paramLabel = "K", description = "Latent size (0 = ceil(d/4), at least 2). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
     int latent;
 
     @Option(names = "--hidden", split = ",", paramLabel = "N[,N...]",
             description = "Encoder hidden sizes, decoder mirrored (default: max(16,2d),max(8,d)).")
     int[] hidden;
 
-    @Option(names = "--validation-fraction", description = "Share of rows held out for early stopping and the threshold. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--validation-fraction", paramLabel = "FRACTION", description = "Share of rows held out for early stopping and the threshold. Default: ${DEFAULT-VALUE}.",
             defaultValue = "0.15")
     double validationFraction = D.validationFraction();
 
-    @Option(names = "--seed", description = "Random seed; same seed and data give the same model. Default: ${DEFAULT-VALUE}.", defaultValue = "42")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed; same seed and data give the same model. Default: ${DEFAULT-VALUE}.", defaultValue = "42")
     long seed = D.seed();
 
     @Option(names = "--trim", paramLabel = "FRACTION", description = "Robust training: share of the highest-loss rows of each "
@@ -44,14 +44,14 @@ public final class TrainingFlags {
             + "Default: 0.1, or 0 when the rows are known to be normal (--exclude-labelled-anomalies, protocol A).")
     Double trim;
 
-    @Option(names = "--quantile", description = "Threshold = this quantile of validation scores. Default: ${DEFAULT-VALUE}.", defaultValue = "0.99")
+    @Option(names = "--quantile", paramLabel = "Q", description = "Threshold = this quantile of validation scores. Default: ${DEFAULT-VALUE}.", defaultValue = "0.99")
     double quantile = D.quantile();
 
-    @Option(names = "--direction", description = "Flag scores above the threshold, below the low threshold, or both. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--direction", paramLabel = "above|below|both", description = "Flag scores above the threshold, below the low threshold, or both. Default: ${DEFAULT-VALUE}.",
             defaultValue = "above")
     String direction = "above";
 
-    @Option(names = "--sensitivity", description = "Flag when score > threshold / sensitivity (2 = twice as sensitive). Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--sensitivity", paramLabel = "S", description = "Flag when score > threshold / sensitivity (2 = twice as sensitive). Default: ${DEFAULT-VALUE}.",
             defaultValue = "1.0")
     double sensitivity = D.sensitivity();
 

@@ -50,6 +50,9 @@ public class CliTest {
             Result r = run(args);
             assertEquals(0, r.code(), String.join(" ", sub));
             assertTrue(r.out().contains("Example"), String.join(" ", sub) + " help has no example:\n" + r.out());
+            // Every option value is named for what it takes (picocli falls back to the Java field name: "--seed=<seed>").
+            assertFalse(java.util.regex.Pattern.compile("=<[A-Za-z]+>").matcher(r.out()).find(),
+                    String.join(" ", sub) + " help has an option without a paramLabel:\n" + r.out());
         }
     }
 

@@ -226,9 +226,11 @@ public final class Settings {
         return value.toString();
     }
 
+    private static final java.util.regex.Pattern KAFKA_RANGE = java.util.regex.Pattern.compile("\\[([^,\\]]*),\\.\\.\\.(?:,([^,\\]]*))?\\]");
+
     /** Kafka's range notation ("[0,...,19]", "[1000,...]") as a reader expects it ("0 to 19", ">= 1000"); other text unchanged. */
     static String readableRange(String validator) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[([^,\\]]*),\\.\\.\\.(?:,([^,\\]]*))?\\]").matcher(validator);
+        java.util.regex.Matcher m = KAFKA_RANGE.matcher(validator);
         if (!m.matches()) {
             return validator;
         }

@@ -5,17 +5,23 @@ import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.ops.HangingTransactions;
 import io.latentstream.ops.Meters;
 import io.latentstream.topology.ModelRef;
 import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.Topics;
 import io.latentstream.ops.OpsHttpServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -84,6 +90,8 @@ public final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         long lastIn = 0;
         long lastAt = System.nanoTime();
+        long notRunningSince = -1;
+        long lastHangingCheck = 0;
         while (!stop.await(10, TimeUnit.SECONDS)) {
             if (!runtime.healthy()) {
                 out.println("processor stopped in state " + runtime.state());
@@ -92,6 +100,14 @@ public final class RunCommand implements Callable<Integer> {
             }
             long in = meters.recordsIn();
             long now = System.nanoTime();
+            if (runtime.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+                notRunningSince = -1;
+            } else if (notRunningSince < 0) {
+                notRunningSince = now;
+            } else if (now - notRunningSince > STUCK_AFTER_NANOS && now - lastHangingCheck > STUCK_AFTER_NANOS) {
+                lastHangingCheck = now;
+                reportHanging(cfg, bootstrap, (now - notRunningSince) / 60_000_000_000L, out);
+            }
             out.printf(Locale.ROOT, "%s | model v%d | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", runtime.state(),
                     runtime.model().current().version(), (in - lastIn) / ((now - lastAt) / 1e9), in, meters.scoredCount(),
                     meters.deadLetteredCount(), meters.anomalyCount());
@@ -100,6 +116,33 @@ public final class RunCommand implements Callable<Integer> {
             lastAt = now;
         }
         return ExitCodes.OK;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    /** A rebalance takes seconds; this long out of RUNNING is worth a look for a hanging transaction. */
+    private static final long STUCK_AFTER_NANOS = TimeUnit.MINUTES.toNanos(3);
+
+    /**
+     * A processor whose committed offsets sit behind a hanging transaction waits in REBALANCING for
+     * ever, and Kafka Streams only says that offsets "could not be determined": name the cause and
+     * the remedy. Aborting is left to the operator (`topics hanging --abort`).
+     */
+    private static void reportHanging(AppConfig cfg, String bootstrap, long minutes, PrintWriter out) {
+        try (Admin admin = TopicsCommand.admin(cfg, bootstrap, Duration.ofSeconds(15))) {
+            HangingTransactions finder = new HangingTransactions(admin, Duration.ofSeconds(15));
+            List<HangingTransactions.Hanging> found = finder.find(
+                    finder.partitionsOf(TopicsCommand.scopeTopics(cfg), TopicsCommand.scopeGroups(cfg)), Duration.ofMinutes(15));
+            if (!found.isEmpty()) {
+                out.println("error: not RUNNING for " + minutes + " min: " + found.size() + " partition(s) hold a hanging "
+                        + "transaction that Kafka will never close (after a broker crash, KAFKA-20734), e.g. "
+                        + found.get(0).describe() + ". `latentstream topics hanging --abort` (same config) aborts them; "
+                        + "the processor then carries on by itself.");
+                out.flush();
+            }
+        } catch (Exception e) {
+            LOG.debug("hanging-transaction check failed", e);
+        }
     }
 
     /** The HTTP server of the processor, or null when http.port is -1. */

@@ -4,8 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +25,7 @@ public final class ChildBroker implements AutoCloseable {
     private final Path logDir;
     private final int brokerPort;
     private final int controllerPort;
+    private Path output;
     private Process process;
 
     public ChildBroker(Path logDir) {
@@ -32,6 +36,15 @@ public final class ChildBroker implements AutoCloseable {
         this.logDir = logDir;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
+    }
+
+    /**
+     * Appends the broker's output (every start) to {@code file}, with the transaction and group
+     * coordinators logging at info, so a failed crash test can be read against what the broker did.
+     */
+    public ChildBroker keepOutput(Path file) {
+        this.output = file;
+        return this;
     }
 
     public String bootstrapServers() {
@@ -48,6 +61,11 @@ public final class ChildBroker implements AutoCloseable {
         if (tv != null) {
             cmd.add("-D" + EmbeddedKafka.TRANSACTION_VERSION_PROPERTY + "=" + tv);
         }
+        if (output != null) {
+            // slf4j-simple reads system properties before its properties file.
+            cmd.add("-Dorg.slf4j.simpleLogger.log.kafka.coordinator=info");
+            cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info");
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.latentstream.Main");
@@ -62,13 +80,20 @@ public final class ChildBroker implements AutoCloseable {
         }
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Process p = process;
+        Path out = output;
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                 Writer w = out == null ? Writer.nullWriter() : Files.newBufferedWriter(out, StandardCharsets.UTF_8,
+                         StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                w.write("---- broker start (pid " + p.pid() + ")\n");
                 String line;
                 while ((line = r.readLine()) != null) {
                     if (line.startsWith(READY_MARKER)) {
                         ready.complete(true);
                     }
+                    w.write(line);
+                    w.write('\n');
+                    w.flush();
                 }
             } catch (IOException ignored) {
                 // process gone

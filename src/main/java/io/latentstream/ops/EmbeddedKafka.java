@@ -44,6 +44,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final boolean deleteOnClose;
     private final int brokerPort;
     private final int controllerPort;
+    private final Map<String, String> overrides = new java.util.HashMap<>();
     private KafkaRaftServer server;
 
     private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort) {
@@ -55,9 +56,22 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a broker on free loopback ports in a fresh temporary directory, deleted on close. */
     public static EmbeddedKafka startTemporary() {
+        return startTemporary(Map.of());
+    }
+
+    /** {@link #startTemporary()} with broker settings of a test's own on top of the defaults. */
+    public static EmbeddedKafka startTemporary(Map<String, String> brokerOverrides) {
         try {
             Path dir = Files.createTempDirectory("latentstream-kafka-");
-            return start(dir, true, freePort(), freePort());
+            EmbeddedKafka k = new EmbeddedKafka(dir, true, freePort(), freePort());
+            k.overrides.putAll(brokerOverrides);
+            try {
+                k.doStart();
+            } catch (RuntimeException e) {
+                k.close();
+                throw e;
+            }
+            return k;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -147,6 +161,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         // Fail fast and recover fast in tests: shorter session/abort checks than production brokers.
         p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "5000");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        p.putAll(overrides);
         return p;
     }
 

@@ -5,7 +5,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -64,22 +63,28 @@ public final class HangingTransactions {
     public List<TopicPartition> partitionsOf(Collection<String> topics, Collection<String> groups) throws Exception {
         Set<TopicPartition> out = new LinkedHashSet<>();
         for (String topic : topics) {
-            try {
-                TopicDescription d = get(admin.describeTopics(List.of(topic)).topicNameValues().get(topic));
-                d.partitions().forEach(p -> out.add(new TopicPartition(topic, p.partition())));
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
+            int n = partitionCount(topic);
+            for (int p = 0; p < n; p++) {
+                out.add(new TopicPartition(topic, p));
             }
         }
-        if (!groups.isEmpty()) {
-            String offsets = Topic.GROUP_METADATA_TOPIC_NAME;
-            int n = get(admin.describeTopics(List.of(offsets)).topicNameValues().get(offsets)).partitions().size();
+        int n = groups.isEmpty() ? 0 : partitionCount(Topic.GROUP_METADATA_TOPIC_NAME); // 0 before the first group
+        if (n > 0) {
             // The group coordinator's own mapping of a group to its offsets partition.
-            groups.forEach(g -> out.add(new TopicPartition(offsets, Utils.abs(g.hashCode()) % n)));
+            groups.forEach(g -> out.add(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, Utils.abs(g.hashCode()) % n)));
         }
         return new ArrayList<>(out);
+    }
+
+    private int partitionCount(String topic) throws Exception {
+        try {
+            return get(admin.describeTopics(List.of(topic)).topicNameValues().get(topic)).partitions().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return 0;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.latentstream.ops;
 
+import io.latentstream.cli.CliTest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -130,6 +131,39 @@ class HangingTransactionsIT {
         assertTrue(found.get(0).describe().contains("no transaction coordinator knows this producer"), found.get(0).describe());
         finder.abort(found.get(0));
         assertEquals(end(tp), stableEnd(tp));
+    }
+
+    @Test
+    void topicsHangingReportsThenAborts() throws Exception {
+        admin.createTopics(List.of(new NewTopic("hc.latents", 1, (short) 1))).all().get();
+        TopicPartition tp = new TopicPartition("hc.latents", 0);
+        end(tp);
+        try (KafkaProducer<byte[], byte[]> p = producer("hc-moved-on")) {
+            p.initTransactions();
+        }
+        TransactionDescription d = admin.describeTransactions(List.of("hc-moved-on")).all().get().get("hc-moved-on");
+        rawTransactionalProduce(tp, d.producerId(), (short) d.producerEpoch(), System.currentTimeMillis());
+        String[] scope = {"--bootstrap-server", kafka.bootstrapServers(), "--set", "topic.prefix=hc", "--set", "application.id=hc-app"};
+
+        CliTest.Result found = CliTest.run(concat(new String[] {"topics", "hanging"}, scope));
+        assertEquals(1, found.code(), found.out() + found.err());
+        assertTrue(found.out().contains("HANGING hc.latents-0: producer " + d.producerId()), found.out());
+        assertTrue(found.out().contains("run again with --abort"), found.out());
+
+        CliTest.Result aborted = CliTest.run(concat(new String[] {"topics", "hanging", "--abort"}, scope));
+        assertEquals(0, aborted.code(), aborted.out() + aborted.err());
+        assertTrue(aborted.out().contains("ABORTED hc.latents-0"), aborted.out());
+        assertEquals(end(tp), stableEnd(tp));
+
+        CliTest.Result clean = CliTest.run(concat(new String[] {"topics", "hanging"}, scope));
+        assertEquals(0, clean.code(), clean.out() + clean.err());
+        assertTrue(clean.out().startsWith("no hanging transactions on "), clean.out());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String transactionalId) {

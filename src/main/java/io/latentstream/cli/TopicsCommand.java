@@ -57,10 +57,7 @@ public final class TopicsCommand implements Callable<Integer> {
             String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "topics apply");
             TopicPlan plan = plan(cfg);
             PrintWriter out = spec.commandLine().getOut();
-            var props = KafkaClients.admin(cfg, bootstrap);
-            props.putIfAbsent("default.api.timeout.ms", (int) timeout.toMillis());
-            props.putIfAbsent("request.timeout.ms", (int) Math.min(timeout.toMillis(), 30_000));
-            Admin admin = Admin.create(props);
+            Admin admin = admin(cfg, bootstrap, timeout);
             try {
                 TopicApplier.Report report = new TopicApplier(admin, timeout.toMillis())
                         .apply(plan, cfg.getString(Settings.TOPIC_PREFIX), cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR), dryRun);

@@ -62,16 +62,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** {@link #startTemporary()} with broker settings of a test's own on top of the defaults. */
     public static EmbeddedKafka startTemporary(Map<String, String> brokerOverrides) {
         try {
-            Path dir = Files.createTempDirectory("latentstream-kafka-");
-            EmbeddedKafka k = new EmbeddedKafka(dir, true, freePort(), freePort());
-            k.overrides.putAll(brokerOverrides);
-            try {
-                k.doStart();
-            } catch (RuntimeException e) {
-                k.close();
-                throw e;
-            }
-            return k;
+            return start(Files.createTempDirectory("latentstream-kafka-"), true, freePort(), freePort(), brokerOverrides);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -79,7 +70,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts (or restarts) a broker on the given directory and ports. */
     public static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort) {
+        return start(logDir, deleteOnClose, brokerPort, controllerPort, Map.of());
+    }
+
+    private static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort,
+                                       Map<String, String> brokerOverrides) {
         EmbeddedKafka k = new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort);
+        k.overrides.putAll(brokerOverrides);
         try {
             k.doStart();
         } catch (RuntimeException e) {

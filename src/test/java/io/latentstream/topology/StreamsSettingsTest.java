@@ -12,8 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The processor's producer settings as Kafka Streams resolves them, defaults and overrides. */
 class StreamsSettingsTest {
     private static Object producerBatchSize(Map<String, String> flags) {
+        return producerSetting(flags, ProducerConfig.BATCH_SIZE_CONFIG);
+    }
+
+    private static Object producerSetting(Map<String, String> flags, String key) {
         var props = StreamsSettings.from(ConfigLoader.load(null, Map.of(), flags), "127.0.0.1:9092");
-        return new StreamsConfig(props).getProducerConfigs("client").get(ProducerConfig.BATCH_SIZE_CONFIG);
+        return new StreamsConfig(props).getProducerConfigs("client").get(key);
     }
 
     @Test
@@ -21,5 +25,12 @@ class StreamsSettingsTest {
         assertEquals("262144", String.valueOf(producerBatchSize(Map.of())));
         assertEquals("65536", String.valueOf(producerBatchSize(Map.of("kafka.batch.size", "65536"))));
         assertEquals("32768", String.valueOf(producerBatchSize(Map.of("kafka.producer.batch.size", "32768"))));
+    }
+
+    @Test
+    void producerCompressesWithLz4UnlessConfigured() {
+        assertEquals("lz4", String.valueOf(producerSetting(Map.of(), ProducerConfig.COMPRESSION_TYPE_CONFIG)));
+        assertEquals("none", String.valueOf(producerSetting(Map.of("kafka.compression.type", "none"), ProducerConfig.COMPRESSION_TYPE_CONFIG)));
+        assertEquals("zstd", String.valueOf(producerSetting(Map.of("kafka.producer.compression.type", "zstd"), ProducerConfig.COMPRESSION_TYPE_CONFIG)));
     }
 }

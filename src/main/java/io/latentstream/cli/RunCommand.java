@@ -12,6 +12,7 @@ import io.latentstream.topology.ProcessorRuntime;
 import io.latentstream.topology.Topics;
 import io.latentstream.ops.OpsHttpServer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -36,6 +37,8 @@ import java.util.concurrent.TimeUnit;
         footer = {"", "Example:", "  latentstream run --config app.properties --set model.path=model.lsb",
             "  (app.properties: bootstrap.servers=broker:9092, input.topic=sensors, input.format=json)"})
 public final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -100,7 +103,8 @@ public final class RunCommand implements Callable<Integer> {
             }
             long in = meters.recordsIn();
             long now = System.nanoTime();
-            if (runtime.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+            KafkaStreams.State state = runtime.state();
+            if (state == KafkaStreams.State.RUNNING) {
                 notRunningSince = -1;
             } else if (notRunningSince < 0) {
                 notRunningSince = now;
@@ -108,7 +112,7 @@ public final class RunCommand implements Callable<Integer> {
                 lastHangingCheck = now;
                 reportHanging(cfg, bootstrap, (now - notRunningSince) / 60_000_000_000L, out);
             }
-            out.printf(Locale.ROOT, "%s | model v%d | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", runtime.state(),
+            out.printf(Locale.ROOT, "%s | model v%d | %.0f rec/s | in %,d scored %,d dead-lettered %,d anomalies %,d%n", state,
                     runtime.model().current().version(), (in - lastIn) / ((now - lastAt) / 1e9), in, meters.scoredCount(),
                     meters.deadLetteredCount(), meters.anomalyCount());
             out.flush();
@@ -117,8 +121,6 @@ public final class RunCommand implements Callable<Integer> {
         }
         return ExitCodes.OK;
     }
-
-    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     /** A rebalance takes seconds; this long out of RUNNING is worth a look for a hanging transaction. */
     private static final long STUCK_AFTER_NANOS = TimeUnit.MINUTES.toNanos(3);

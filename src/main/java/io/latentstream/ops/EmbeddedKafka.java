@@ -44,14 +44,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final boolean deleteOnClose;
     private final int brokerPort;
     private final int controllerPort;
-    private final Map<String, String> overrides = new java.util.HashMap<>();
+    private final Map<String, String> overrides;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort) {
+    private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, Map<String, String> overrides) {
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
+        this.overrides = Map.copyOf(overrides);
     }
 
     /** Starts a broker on free loopback ports in a fresh temporary directory, deleted on close. */
@@ -75,8 +76,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort,
                                        Map<String, String> brokerOverrides) {
-        EmbeddedKafka k = new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort);
-        k.overrides.putAll(brokerOverrides);
+        EmbeddedKafka k = new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, brokerOverrides);
         try {
             k.doStart();
         } catch (RuntimeException e) {

@@ -5,9 +5,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
@@ -61,14 +63,18 @@ public final class HangingTransactions {
 
     /** Every partition of {@code topics} that exists, and the offsets partition of each group. */
     public List<TopicPartition> partitionsOf(Collection<String> topics, Collection<String> groups) throws Exception {
+        Set<String> names = new LinkedHashSet<>(topics);
+        if (!groups.isEmpty()) {
+            names.add(Topic.GROUP_METADATA_TOPIC_NAME);
+        }
+        Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(names).topicNameValues();
         Set<TopicPartition> out = new LinkedHashSet<>();
         for (String topic : topics) {
-            int n = partitionCount(topic);
-            for (int p = 0; p < n; p++) {
+            for (int p = 0, n = partitionCount(described.get(topic)); p < n; p++) {
                 out.add(new TopicPartition(topic, p));
             }
         }
-        int n = groups.isEmpty() ? 0 : partitionCount(Topic.GROUP_METADATA_TOPIC_NAME); // 0 before the first group
+        int n = groups.isEmpty() ? 0 : partitionCount(described.get(Topic.GROUP_METADATA_TOPIC_NAME)); // 0 before the first group
         if (n > 0) {
             // The group coordinator's own mapping of a group to its offsets partition.
             groups.forEach(g -> out.add(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, Utils.abs(g.hashCode()) % n)));
@@ -76,9 +82,10 @@ public final class HangingTransactions {
         return new ArrayList<>(out);
     }
 
-    private int partitionCount(String topic) throws Exception {
+    /** Partitions of a described topic; 0 when it does not exist. */
+    private int partitionCount(KafkaFuture<TopicDescription> description) throws Exception {
         try {
-            return get(admin.describeTopics(List.of(topic)).topicNameValues().get(topic)).partitions().size();
+            return get(description).partitions().size();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return 0;
@@ -163,7 +170,7 @@ public final class HangingTransactions {
         return open;
     }
 
-    private <T> T get(org.apache.kafka.common.KafkaFuture<T> f) throws ExecutionException, InterruptedException, TimeoutException {
+    private <T> T get(KafkaFuture<T> f) throws ExecutionException, InterruptedException, TimeoutException {
         return f.get(timeoutMs, TimeUnit.MILLISECONDS);
     }
 }

@@ -36,7 +36,9 @@ public final class TopicsCommand implements Callable<Integer> {
             description = {"Create the missing topics of the plan, add partitions where the plan has more, "
                     + "and report every other difference (partitions, replication factor, cleanup policy, "
                     + "retention, max message size) without changing it.",
-                "Exits 1 when a difference remains that adding partitions cannot fix."},
+                "The input is the plan's <prefix>.raw unless input.topic names another topic: that one is yours, "
+                    + "only checked to exist (MISSING otherwise), and <prefix>.raw is then not created.",
+                "Exits 1 when a difference remains that adding partitions cannot fix, or the input topic is missing."},
             footer = {"", "Examples:",
                 "  latentstream topics apply --bootstrap-server localhost:9092 --dry-run",
                 "  latentstream topics apply --config app.properties --set topic.replication.factor=1"})
@@ -60,12 +62,13 @@ public final class TopicsCommand implements Callable<Integer> {
             Admin admin = admin(cfg, bootstrap, timeout);
             try {
                 TopicApplier.Report report = new TopicApplier(admin, timeout.toMillis())
-                        .apply(plan, cfg.getString(Settings.TOPIC_PREFIX), cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR), dryRun);
+                        .apply(plan, cfg.getString(Settings.TOPIC_PREFIX), cfg.getInt(Settings.TOPIC_REPLICATION_FACTOR),
+                                Topics.from(cfg).input(), dryRun);
                 report.actions().forEach(a -> out.println(a));
                 out.flush();
                 if (report.unfixable()) {
-                    spec.commandLine().getErr().println("error: some topics differ from the plan in ways "
-                            + "`topics apply` does not change (see DIFFERS lines)");
+                    spec.commandLine().getErr().println("error: some topics are missing or differ from the plan in ways "
+                            + "`topics apply` does not change (see the MISSING and DIFFERS lines)");
                     return ExitCodes.RUNTIME_FAILURE;
                 }
             } finally {

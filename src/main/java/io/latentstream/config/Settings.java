@@ -78,7 +78,24 @@ public final class Settings {
         };
     }
 
-    /** A validator for an optional string: empty or non-blank. */
+    /** The validator v, or an empty value (which means "the default"). */
+    static ConfigDef.Validator optional(ConfigDef.Validator v) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value != null && !value.toString().isEmpty()) {
+                    v.ensureValid(name, value);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "empty, or " + v;
+            }
+        };
+    }
+
+    /** A validator for a comma-separated host:port list (null passes: required-ness is checked by the command). */
     static ConfigDef.Validator hostPortList() {
         return new ConfigDef.Validator() {
             @Override
@@ -124,8 +141,10 @@ public final class Settings {
                             + "(topology/topics.yaml).")
             .define(TOPIC_PLAN_FILE, Type.STRING, "", Importance.LOW,
                     "Path of a topic plan to use instead of the built-in topology/topics.yaml.")
-            .define(INPUT_TOPIC, Type.STRING, "", Importance.HIGH,
-                    "Topic to read records from; empty means <topic.prefix>.raw. Any existing topic works.")
+            .define(INPUT_TOPIC, Type.STRING, "", optional(topicName()), Importance.HIGH,
+                    "Topic to read records from; empty means <topic.prefix>.raw, which `topics apply` creates. Any other existing "
+                            + "topic works (your own: `topics apply` checks that it exists and leaves it as it is), "
+                            + "but not one latentstream writes.")
             .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.ValidString.in("json", "csv", "f32"), Importance.HIGH,
                     "Value format: json (array, or object with features/context/ts), csv (numbers, optional quoted "
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")

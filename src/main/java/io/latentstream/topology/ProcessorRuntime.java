@@ -105,14 +105,22 @@ public final class ProcessorRuntime implements AutoCloseable {
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>();
-            for (String name : List.of(t.input(), t.latents(), t.scores(), t.anomalies(), t.samples(), t.dlq(), t.models())) {
+            for (String name : List.of(t.latents(), t.scores(), t.anomalies(), t.samples(), t.dlq(), t.models())) {
                 if (!existing.contains(name)) {
                     missing.add(name);
                 }
             }
+            if (!existing.contains(t.input()) && t.ownInput()) {
+                // `topics apply` does not create a topic input.topic names: it is the user's.
+                throw new IllegalStateException("input topic " + t.input() + " (input.topic) does not exist: create it where "
+                        + "your producers write, or leave input.topic empty to read the plan's " + t.raw()
+                        + (missing.isEmpty() ? "" : "; topics missing too: " + missing + " (`latentstream topics apply`)"));
+            }
+            if (!existing.contains(t.input())) {
+                missing.add(0, t.input());
+            }
             if (!missing.isEmpty()) {
-                throw new IllegalStateException("topics missing: " + missing
-                        + " (create them with `latentstream topics apply`, or set input.topic)");
+                throw new IllegalStateException("topics missing: " + missing + " (create them with `latentstream topics apply`)");
             }
         }
     }

@@ -22,6 +22,9 @@ import java.util.concurrent.TimeoutException;
  * topic configs), which it does not change: those are an operator's decision.
  */
 public final class TopicApplier {
+    /** The plan's role for the processor's input; a configured input.topic takes its place. */
+    static final String INPUT_ROLE = "raw";
+
     private final Admin admin;
     private final long timeoutMs;
 
@@ -32,7 +35,8 @@ public final class TopicApplier {
 
     /** What happened or would happen to one topic. */
     public record Action(String topic, Kind kind, String detail) {
-        public enum Kind { CREATED, WOULD_CREATE, PARTITIONS_ADDED, WOULD_ADD_PARTITIONS, OK, DIFFERS }
+        /** MISSING: a topic the plan does not manage (a configured input.topic) does not exist. */
+        public enum Kind { CREATED, WOULD_CREATE, PARTITIONS_ADDED, WOULD_ADD_PARTITIONS, OK, DIFFERS, MISSING }
 
         @Override
         public String toString() {
@@ -43,7 +47,7 @@ public final class TopicApplier {
     /** The outcome: every action; {@link #unfixable()} is true when some difference remains. */
     public record Report(List<Action> actions) {
         public boolean unfixable() {
-            return actions.stream().anyMatch(a -> a.kind() == Action.Kind.DIFFERS);
+            return actions.stream().anyMatch(a -> a.kind() == Action.Kind.DIFFERS || a.kind() == Action.Kind.MISSING);
         }
     }
 
@@ -70,18 +74,37 @@ public final class TopicApplier {
         }
     }
 
-    /**
-     * @param replicationOverride replication factor to use instead of the plan's, or -1
-     */
+    /** Applies the plan with its own input topic, {@code <prefix>.raw}. */
     public Report apply(TopicPlan plan, String prefix, int replicationOverride, boolean dryRun)
             throws ExecutionException, InterruptedException, TimeoutException {
+        return apply(plan, prefix, replicationOverride, prefix + "." + INPUT_ROLE, dryRun);
+    }
+
+    /**
+     * @param replicationOverride replication factor to use instead of the plan's, or -1
+     * @param inputTopic the topic the processor reads (input.topic). When it is not the plan's
+     *     {@code <prefix>.raw}, that topic is the user's own: it is neither created nor changed, only
+     *     reported (MISSING when absent), and {@code <prefix>.raw}, which nothing would read, is skipped.
+     */
+    public Report apply(TopicPlan plan, String prefix, int replicationOverride, String inputTopic, boolean dryRun)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        String planInput = prefix + "." + INPUT_ROLE;
+        List<TopicPlan.TopicSpec> specs = inputTopic.equals(planInput) ? plan.topics()
+                : plan.topics().stream().filter(t -> !t.name(prefix).equals(planInput)).toList();
         int brokers = admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
         Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
         List<Action> actions = new ArrayList<>();
         List<NewTopic> toCreate = new ArrayList<>();
         Map<String, NewPartitions> toGrow = new HashMap<>();
         List<String> present = new ArrayList<>();
-        for (TopicPlan.TopicSpec spec : plan.topics()) {
+        if (!inputTopic.equals(planInput)) {
+            actions.add(existing.contains(inputTopic)
+                    ? new Action(inputTopic, Action.Kind.OK, "the input topic (input.topic); yours, not in the plan: left as it is")
+                    : new Action(inputTopic, Action.Kind.MISSING, "the input topic (input.topic) does not exist: create it "
+                            + "where your producers write, or leave input.topic empty to read " + planInput
+                            + ", which this command creates"));
+        }
+        for (TopicPlan.TopicSpec spec : specs) {
             String name = spec.name(prefix);
             short rf = replicationOverride > 0 ? (short) replicationOverride : spec.replicationFactor();
             if (!existing.contains(name)) {
@@ -103,7 +126,7 @@ public final class TopicApplier {
                     .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all()
                     .get(timeoutMs, TimeUnit.MILLISECONDS);
-            for (TopicPlan.TopicSpec spec : plan.topics()) {
+            for (TopicPlan.TopicSpec spec : specs) {
                 String name = spec.name(prefix);
                 if (!present.contains(name)) {
                     continue;

@@ -98,6 +98,12 @@ class ConfigLoaderTest {
         ConfigError e3 = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, Map.of(),
                 Map.of(Settings.BOOTSTRAP_SERVERS, "localhost")));
         assertTrue(e3.getMessage().contains("host:port"), e3.getMessage());
+
+        ConfigError e4 = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, Map.of(),
+                Map.of(Settings.INPUT_TOPIC, "my sensors")));
+        assertEquals(Settings.INPUT_TOPIC, e4.key());
+        assertTrue(e4.getMessage().contains("empty, or 1-200 characters"), e4.getMessage());
+        assertEquals("", ConfigLoader.load(null, Map.of(), Map.of(Settings.INPUT_TOPIC, "")).getString(Settings.INPUT_TOPIC));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.ops.Meters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -35,6 +36,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -71,6 +74,56 @@ class ProcessorIT {
                 DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
         audit("f32", 2_000, List.of(DeadLetterReason.F32_ALIGN, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
                 DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+    }
+
+    @Test
+    void anInputTopicOfYourOwnIsCheckedNotCreated() throws Exception {
+        String prefix = "own";
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", prefix, "application.id", "own-app",
+                "input.topic", "plant7-sensors", "input.format", "json", "kafka.commit.interval.ms", "100"));
+        Topics t = Topics.from(cfg);
+        Meters meters = new Meters(new SimpleMeterRegistry());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            TopicApplier applier = new TopicApplier(admin, 30_000);
+            TopicApplier.Report missing = applier.apply(TopicPlan.builtIn(), prefix, 1, t.input(), false);
+            assertTrue(missing.unfixable(), missing.toString());
+            assertEquals(List.of("plant7-sensors"), missing.actions().stream()
+                    .filter(a -> a.kind() == TopicApplier.Action.Kind.MISSING).map(TopicApplier.Action::topic).toList());
+            var names = admin.listTopics().names().get();
+            assertFalse(names.contains("plant7-sensors"), "the user's input topic is not ours to create");
+            assertFalse(names.contains("own.raw"), "nothing reads the plan's raw topic when input.topic names another");
+            assertTrue(names.contains("own.latents"));
+
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()), meters));
+            assertTrue(e.getMessage().startsWith("input topic plant7-sensors (input.topic) does not exist"), e.getMessage());
+
+            admin.createTopics(List.of(new NewTopic("plant7-sensors", 2, (short) 1))).all().get();
+            // The broker learns of a new topic asynchronously: poll until its metadata shows it.
+            TopicApplier.Report present = applier.apply(TopicPlan.builtIn(), prefix, 1, t.input(), false);
+            for (int i = 0; i < 100 && present.unfixable(); i++) {
+                Thread.sleep(100);
+                present = applier.apply(TopicPlan.builtIn(), prefix, 1, t.input(), false);
+            }
+            assertFalse(present.unfixable(), present.toString());
+            assertTrue(present.actions().stream().anyMatch(a -> a.topic().equals("plant7-sensors")
+                    && a.kind() == TopicApplier.Action.Kind.OK), present.toString());
+        }
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("plant7-sensors", "a".getBytes(StandardCharsets.UTF_8), good("json", new Random(3)))).get();
+        }
+        try (ProcessorRuntime rt = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()), meters);
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "isolation.level", "read_committed", "group.id", "audit-own", "auto.offset.reset", "earliest"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(t.latents()));
+            int frames = 0;
+            for (long deadline = System.currentTimeMillis() + 60_000; frames == 0 && System.currentTimeMillis() < deadline; ) {
+                frames += c.poll(Duration.ofMillis(250)).count();
+            }
+            assertEquals(1, frames, "the record on the user's own input topic is scored");
+        }
     }
 
     static byte[] good(String format, Random rnd) {

@@ -1,11 +1,18 @@
 package io.latentstream.topology;
 
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.ConfigError;
+import io.latentstream.config.ConfigLoader;
+import io.latentstream.config.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +25,29 @@ class TopicPlanTest {
         assertEquals(1, plan.role("models").partitions(), "one models partition keeps bundle order total");
         assertEquals("plant7.scores", plan.role("scores").name("plant7"));
         assertTrue(plan.role("models").maxMessageBytes() >= 4 << 20);
+    }
+
+    @Test
+    void theInputIsThePlansRawTopicUnlessInputTopicNamesAnother() {
+        Topics plan = Topics.from(ConfigLoader.load(null, Map.of(), Map.of(Settings.TOPIC_PREFIX, "plant7")));
+        assertEquals("plant7.raw", plan.input());
+        assertFalse(plan.ownInput());
+        Topics own = Topics.from(ConfigLoader.load(null, Map.of(), Map.of(Settings.TOPIC_PREFIX, "plant7",
+                Settings.INPUT_TOPIC, "sensors")));
+        assertEquals("sensors", own.input());
+        assertEquals("plant7.raw", own.raw());
+        assertTrue(own.ownInput());
+    }
+
+    @Test
+    void anInputTopicThatLatentstreamWritesIsRefusedNamingTheKey() {
+        for (String role : List.of("latents", "scores", "anomalies", "dlq", "samples", "models", "control")) {
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of(Settings.TOPIC_PREFIX, "plant7",
+                    Settings.INPUT_TOPIC, "plant7." + role));
+            ConfigError e = assertThrows(ConfigError.class, () -> Topics.from(cfg));
+            assertEquals(Settings.INPUT_TOPIC, e.key());
+            assertTrue(e.getMessage().contains("would read its own output"), e.getMessage());
+        }
     }
 
     @Test

@@ -33,7 +33,12 @@ public final class StreamsSettings {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, t.dlq());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class.getName());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
-        p.put("processing.exception.handler.global.enabled", "true"); // no global threads; opt in to the future default
+        // No global threads; opt in to the Kafka 5.0 default. Kafka Streams builds a second StreamsConfig
+        // for its partition assignor from the main consumer's settings, which do not carry this key, and
+        // that one logged "Processing exception handler is not enabled for the GlobalThread" at WARN on
+        // every start: the main-consumer copy reaches it.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), "true");
         // Every input yields a latent frame and a ~300-byte score record (3 headers each): with the
         // producer's 16 KB default a scores batch fills every ~50 records and each becomes its own
         // produce request. 256 KB batches halved the broker's and the producer's per-record CPU and

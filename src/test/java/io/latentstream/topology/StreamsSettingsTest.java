@@ -33,4 +33,13 @@ class StreamsSettingsTest {
         assertEquals("none", String.valueOf(producerSetting(Map.of("kafka.compression.type", "none"), ProducerConfig.COMPRESSION_TYPE_CONFIG)));
         assertEquals("zstd", String.valueOf(producerSetting(Map.of("kafka.producer.compression.type", "zstd"), ProducerConfig.COMPRESSION_TYPE_CONFIG)));
     }
+
+    @Test
+    void theAssignorsStreamsConfigSeesTheGlobalExceptionHandlerEnabled() {
+        // Kafka Streams' partition assignor builds its own StreamsConfig from the main consumer's
+        // settings; with the key missing there it logged a WARN asking for a setting we had set.
+        var props = StreamsSettings.from(ConfigLoader.load(null, Map.of(), Map.of()), "127.0.0.1:9092");
+        Map<String, Object> consumer = new StreamsConfig(props).getMainConsumerConfigs("latentstream", "client", 0);
+        assertEquals(true, new StreamsConfig(consumer).getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
+    }
 }

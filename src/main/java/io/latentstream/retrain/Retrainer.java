@@ -130,7 +130,7 @@ public final class Retrainer {
             ModelCatalog catalog = publisher.snapshot(name, cfg.getInt(Settings.MODEL_MAX_BYTES), Duration.ofSeconds(30));
             ModelCatalog.Verified champion = catalog.desired();
             if (champion == null) {
-                decision = new Decision(Outcome.SKIPPED, "no valid champion on the models topic", null, null, trigger, Map.of(), secs(t0));
+                decision = new Decision(Outcome.SKIPPED, "no valid champion on the models topic (publish a first version: `latentstream models publish --bundle <file>`; a processor's model.path is not on the topic)", null, null, trigger, Map.of(), secs(t0));
             } else {
                 championVersion = champion.version();
                 decision = challenge(champion.bundle(), catalog.latestVersion(), trigger, acceptNewNormal, t0);

@@ -34,6 +34,18 @@ final class TrainingProgress implements VaeTrainer.Progress {
         }
     }
 
+    @Override
+    public void refit(int keptRows, int excludedRows, double validationLoss) {
+        if (tty) {
+            out.println();
+        }
+        out.println(String.format(Locale.ROOT, "refit without trimming on %d training rows (%d far-out rows left out); "
+                + "val from here on is the plain mean over the validation rows inside the same fence, not the trimmed "
+                + "mean, so it jumps (%.4f at the start)", keptRows, excludedRows, validationLoss));
+        out.flush();
+        lastLine = 0;
+    }
+
     void done() {
         if (tty) {
             out.println();

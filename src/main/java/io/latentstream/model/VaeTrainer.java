@@ -29,9 +29,13 @@ public final class VaeTrainer {
     private VaeTrainer() {
     }
 
-    /** Called after every epoch. */
+    /** Called after every epoch, and once when robust training starts its refit. */
     public interface Progress {
         void epoch(int epoch, int maxEpochs, double trainLoss, double validationLoss, boolean improved, double elapsedSeconds);
+
+        /** The refit phase starts: its validation loss is the plain mean over the inlier rows, not the trimmed mean, so it jumps. */
+        default void refit(int keptRows, int excludedRows, double validationLoss) {
+        }
     }
 
     /** Identity and provenance of the bundle to produce. */
@@ -141,6 +145,9 @@ public final class VaeTrainer {
             }
             // Phase 2 measures on the inlier validation rows; it must beat phase 1 on them to count.
             bestVal = maskedMean(valLosses, valInlier);
+            if (progress != null) {
+                progress.refit(trainOrder.length, excluded, bestVal);
+            }
         }
         int sinceBest = 0;
         for (int epoch = 1; epoch <= o.maxEpochs() && epochsRun < o.maxEpochs(); epoch++) {

@@ -109,7 +109,21 @@ class VaeTrainerTest {
             }
         }
         TrainingData data = new TrainingData(Synthetic.names(8), x, null, null, "test");
-        ModelBundle b = Synthetic.train(data, Synthetic.fast().withEpochs(40).withTrimFraction(0.1));
+        java.util.List<int[]> refits = new java.util.ArrayList<>();
+        VaeTrainer.Progress progress = new VaeTrainer.Progress() {
+            @Override
+            public void epoch(int epoch, int maxEpochs, double trainLoss, double validationLoss, boolean improved, double elapsed) {
+            }
+
+            @Override
+            public void refit(int keptRows, int excludedRows, double validationLoss) {
+                refits.add(new int[] {keptRows, excludedRows});
+            }
+        };
+        ModelBundle b = VaeTrainer.train(data, Synthetic.fast().withEpochs(40).withTrimFraction(0.1),
+                new VaeTrainer.Identity("t", 1, null, null), null, progress);
+        assertEquals(1, refits.size(), "robust training reports its refit once");
+        assertTrue(refits.get(0)[1] > 0, "the shifted cluster's training rows are left out of the refit: " + refits.get(0)[1]);
         FastScorer s = new FastScorer(b);
         double[] scores = VaeTrainer.scores(s, x, null);
         int flagged = 0;

@@ -3,8 +3,11 @@ package io.latentstream.cli;
 import io.latentstream.codec.LatentFrame;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelCatalog;
+import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -29,19 +32,25 @@ import java.util.concurrent.Callable;
 /** {@code latentstream decode}: latent frames back to approximate records. */
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = {"Turn latent frames back into approximate records (CSV: model version, then the features) "
-                + "with the decoder of the model version that made each frame. A frame from a version no --model "
-                + "bundle has is refused.",
+                + "with the decoder of the model version that made each frame: a --model bundle of that version, "
+                + "else (with bootstrap.servers) the version on the models topic, where the retrainer publishes. "
+                + "A frame from a version found in neither is refused.",
             "Conditional models decode with the frame's record key as context (topic) or --context (file)."},
         footer = {"", "Examples:",
-            "  latentstream decode --model model.lsb --topic latentstream.latents --bootstrap-server localhost:9092 --max 100",
+            "  latentstream decode --topic latentstream.latents --bootstrap-server localhost:9092 --max 100",
             "  latentstream decode --model v1.lsb --model v2.lsb --file frames.bin"})
 public final class DecodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL.lsb",
-            description = "Bundle(s) whose decoder to use, matched to each frame by model version (repeatable).")
-    List<Path> models;
+    @Option(names = "--model", paramLabel = "MODEL.lsb",
+            description = "Bundle(s) whose decoder to use, matched to each frame by model version (repeatable). "
+                    + "Versions not given here are read from the models topic when bootstrap.servers is set.")
+    List<Path> models = List.of();
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Model name on the models topic. Default: the model.name setting (default).")
+    String name;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
@@ -67,28 +76,19 @@ public final class DecodeCommand implements Callable<Integer> {
     private final Map<Long, FastScorer> byVersion = new HashMap<>();
     private FastScorer.Scratch scratch;
     private List<String> header;
+    private AppConfig cfg;
+    private ModelCatalog catalog; // the models topic, read once, when a frame needs a version no --model has
+    private PrintWriter out;
+    private PrintWriter err;
 
     @Override
     public Integer call() throws Exception {
+        cfg = Cli.config(spec);
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         for (Path m : models) {
-            ModelBundle b = Cli.loadBundle(m);
-            if (header != null && !header.equals(b.features())) {
-                throw new UsageError("the --model bundles have different features");
-            }
-            header = b.features();
-            byVersion.put(b.version(), new FastScorer(b));
+            use(Cli.loadBundle(m), "--model");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        out.println("model_version," + String.join(",", header));
-        byVersion.values().forEach(s -> {
-            Double nrmse = s.bundle().manifest().validation().get("nrmse");
-            if (nrmse != null) {
-                err.printf(Locale.ROOT, "model v%d: expected reconstruction error NRMSE %.3f (standardized, validation rows)%n",
-                        s.version(), nrmse);
-            }
-        });
-        err.flush();
         long n = 0;
         if (source.file != null) {
             byte[] bytes = Files.readAllBytes(source.file);
@@ -100,12 +100,11 @@ public final class DecodeCommand implements Callable<Integer> {
                 } catch (LatentFrame.FrameException e) {
                     throw new UsageError(source.file + " at byte " + pos + ": " + e.getMessage());
                 }
-                emit(d, context, out);
+                emit(d, context);
                 pos += d.length();
                 n++;
             }
         } else {
-            AppConfig cfg = Cli.config(spec);
             String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic");
             Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
             props.put("bootstrap.servers", bootstrap);
@@ -137,7 +136,7 @@ public final class DecodeCommand implements Callable<Integer> {
                             continue;
                         }
                         String ctx = context != null ? context : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                        emit(d, ctx, out);
+                        emit(d, ctx);
                         n++;
                     }
                 }
@@ -149,12 +148,54 @@ public final class DecodeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void emit(LatentFrame.Decoded d, String ctx, PrintWriter out) {
-        FastScorer s = byVersion.get(d.modelVersion());
-        if (s == null) {
-            throw new UsageError("a frame was made by model version " + d.modelVersion() + " but the given bundle(s) are version(s) "
-                    + byVersion.keySet() + "; pass --model with the bundle of version " + d.modelVersion());
+    /** Adds a decoder; the first one fixes the CSV header, which every later one must match. */
+    private FastScorer use(ModelBundle b, String from) {
+        if (header == null) {
+            header = b.features();
+            out.println("model_version," + String.join(",", header));
+        } else if (!header.equals(b.features())) {
+            throw new UsageError("model v" + b.version() + " (" + from + ") has features " + b.features()
+                    + ", not the " + header + " of the versions before it");
         }
+        FastScorer s = new FastScorer(b);
+        byVersion.put(b.version(), s);
+        Double nrmse = b.manifest().validation().get("nrmse");
+        err.println(String.format(Locale.ROOT, "model v%d (%s)", b.version(), from) + (nrmse == null ? ""
+                : String.format(Locale.ROOT, ": expected reconstruction error NRMSE %.3f (standardized, validation rows)", nrmse)));
+        err.flush();
+        return s;
+    }
+
+    /** The decoder of a version: a --model bundle, else the verified bundle on the models topic. */
+    private FastScorer decoderOf(long version) {
+        FastScorer s = byVersion.get(version);
+        if (s != null) {
+            return s;
+        }
+        String given = models.isEmpty() ? "no --model bundle was given" : "the --model bundle(s) are version(s) " + byVersion.keySet();
+        if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
+            throw new UsageError("a frame was made by model version " + version + " but " + given + "; pass --model with the bundle "
+                    + "of version " + version + ", or --bootstrap-server to read it from the models topic");
+        }
+        String model = name != null ? name : cfg.getString(Settings.MODEL_NAME);
+        String topic = Topics.from(cfg).models();
+        if (catalog == null) {
+            catalog = ModelsCommand.publisher(cfg, "decode").snapshot(model, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+        }
+        if (!catalog.versions().contains(version)) {
+            throw new UsageError("a frame was made by model version " + version + " but " + given + " and " + topic
+                    + " has version(s) " + catalog.versions() + " of model '" + model + "'; pass --model with the bundle of version "
+                    + version + (name == null ? ", or --name if the frames are another model's" : ""));
+        }
+        ModelCatalog.Verified v = catalog.verify(version);
+        if (!v.ok()) {
+            throw new UsageError("model version " + version + " on " + topic + " is refused: " + v.message());
+        }
+        return use(v.bundle(), topic);
+    }
+
+    private void emit(LatentFrame.Decoded d, String ctx) {
+        FastScorer s = decoderOf(d.modelVersion());
         if (d.values().length != s.latentDim()) {
             throw new UsageError("a frame of dimension " + d.values().length + " does not fit model v" + s.version()
                     + " (latent " + s.latentDim() + ")");

@@ -78,6 +78,10 @@ class DecodeCommandTest {
         CliTest.Result wrong = CliTest.run("decode", "--model", BundleCodecPath.golden(dir).toString(), "--file", file.toString());
         assertEquals(ExitCodes.USAGE, wrong.code());
         assertTrue(wrong.err().contains("made by model version 3"), wrong.err());
+
+        CliTest.Result none = CliTest.run("decode", "--file", file.toString());
+        assertEquals(ExitCodes.USAGE, none.code());
+        assertTrue(none.err().contains("no --model bundle was given") && none.err().contains("--bootstrap-server"), none.err());
     }
 
     /** The golden test bundle written to a file. */

@@ -1,14 +1,19 @@
 package io.latentstream.cli;
 
+import io.latentstream.codec.LatentFrame;
 import io.latentstream.model.BadBundles;
 import io.latentstream.model.BundleCodec;
+import io.latentstream.model.FastScorer;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.topology.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,6 +56,28 @@ class ModelsCommandIT {
 
             CliTest.Result missing = CliTest.run("models", "rollback", "--to", "9", "--name", "t", "-b", b);
             assertEquals(ExitCodes.USAGE, missing.code());
+
+            // Frames of a version the user has no file of (a retrainer's) decode with the topic's bundle.
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            for (long version : new long[] {2, 1, 2}) {
+                FastScorer s = new FastScorer(BundleCodec.read(version == 1 ? v1 : v2));
+                FastScorer.Scratch scratch = s.newScratch();
+                s.score(new float[s.inputDim()], 0, scratch);
+                frames.write(LatentFrame.encode(version, scratch.latent, s.latentDim(), LatentFrame.Encoding.F32));
+            }
+            Path file = dir.resolve("frames.bin");
+            Files.write(file, frames.toByteArray());
+            CliTest.Result decoded = CliTest.run("decode", "--file", file.toString(), "--name", "t", "-b", b);
+            assertEquals(0, decoded.code(), decoded.err());
+            assertEquals(List.of("2", "1", "2"), decoded.out().lines().skip(1).map(l -> l.split(",")[0]).toList(), decoded.out());
+            assertTrue(decoded.err().contains("model v2 (latentstream.models)"), decoded.err());
+            CliTest.Result mixed = CliTest.run("decode", "--file", file.toString(), "--model", v1.toString(), "--name", "t", "-b", b);
+            assertEquals(0, mixed.code(), mixed.err());
+            assertTrue(mixed.err().contains("model v1 (--model)") && mixed.err().contains("model v2 (latentstream.models)"),
+                    mixed.err());
+            CliTest.Result otherModel = CliTest.run("decode", "--file", file.toString(), "-b", b);
+            assertEquals(ExitCodes.USAGE, otherModel.code());
+            assertTrue(otherModel.err().contains("of model 'default'") && otherModel.err().contains("--name"), otherModel.err());
         }
     }
 }

@@ -12,6 +12,7 @@ import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
 /** {@code latentstream models list|publish|rollback}: model versions on the models topic. */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "Model versions on the compacted models topic: list them, publish a bundle, roll back.",
-        subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Publish.class, ModelsCommand.Rollback.class})
+        subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Publish.class, ModelsCommand.Rollback.class,
+                ModelsCommand.Export.class})
 public final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -166,6 +168,52 @@ public final class ModelsCommand implements Callable<Integer> {
             }
             p.activate(name, version, "rollback");
             spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Write a version from the models topic to a bundle file, byte for byte as published (e.g. a "
+                    + "retrainer's version, for `generate`, `evaluate`, `decode` or a backup). Only a version that verifies "
+                    + "is written; the file is replaced atomically."},
+            footer = {"", "Examples:", "  latentstream models export --out active.lsb --bootstrap-server localhost:9092",
+                "  latentstream models export 3 --out v3.lsb --config app.properties"})
+    static final class Export implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "0..1", paramLabel = "VERSION", description = "Version to export. Default: the active one.")
+        Long version;
+
+        @Option(names = "--out", required = true, paramLabel = "MODEL.lsb", description = "Bundle file to write.")
+        Path out;
+
+        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            AppConfig cfg = Cli.config(spec);
+            ModelCatalog c = publisher(cfg, "models export").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            ModelCatalog.Verified v;
+            if (version == null) {
+                v = c.desired();
+                if (v == null) {
+                    throw new UsageError("model " + name + " has no active version on " + Topics.from(cfg).models()
+                            + (c.versions().isEmpty() ? "" : " (versions: " + c.versions() + "; name one: `models export VERSION`)"));
+                }
+            } else if (!c.versions().contains(version)) {
+                throw new UsageError("model " + name + " has no v" + version + " on the topic (versions: " + c.versions() + ")");
+            } else {
+                v = c.verify(version);
+                if (!v.ok()) {
+                    throw new UsageError("v" + version + " is refused, not exported: " + v.message());
+                }
+            }
+            byte[] bytes = c.rawBundle(v.version());
+            BundleCodec.writeBytes(bytes, out);
+            spec.commandLine().getOut().println("wrote " + name + " v" + v.version() + " (" + bytes.length + " bytes) to " + out);
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

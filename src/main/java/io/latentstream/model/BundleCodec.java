@@ -80,7 +80,11 @@ public final class BundleCodec {
 
     /** Writes atomically: a temporary file in the same directory, then a rename. */
     public static void write(ModelBundle bundle, Path file) throws IOException {
-        byte[] bytes = write(bundle);
+        writeBytes(write(bundle), file);
+    }
+
+    /** Writes an encoded bundle's bytes as they are (e.g. as published), atomically like {@link #write(ModelBundle, Path)}. */
+    public static void writeBytes(byte[] bytes, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");

@@ -42,7 +42,7 @@ public class CliTest {
 
     @Test
     void everySubcommandHasHelpWithAnExample() {
-        for (String[] sub : new String[][] {{"demo"}, {"run"}, {"retrain"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"},
+        for (String[] sub : new String[][] {{"demo"}, {"run"}, {"retrain"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"}, {"models", "export"},
             {"decode"}, {"train"}, {"evaluate"}, {"generate"}, {"bench"}, {"bench", "kernel"}, {"topics", "apply"}, {"topics", "hanging"}, {"config", "show"},
             {"config", "keys"}, {"broker"}}) {
             String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);

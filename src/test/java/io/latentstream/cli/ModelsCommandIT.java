@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,18 @@ class ModelsCommandIT {
 
             CliTest.Result missing = CliTest.run("models", "rollback", "--to", "9", "--name", "t", "-b", b);
             assertEquals(ExitCodes.USAGE, missing.code());
+
+            // Export: the active version (v1 after the rollback) and a chosen one, byte for byte as published.
+            Path active = dir.resolve("active.lsb");
+            CliTest.Result ex = CliTest.run("models", "export", "--name", "t", "--out", active.toString(), "-b", b);
+            assertEquals(0, ex.code(), ex.err());
+            assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(active));
+            Path second = dir.resolve("second.lsb");
+            assertEquals(0, CliTest.run("models", "export", "2", "--name", "t", "--out", second.toString(), "-b", b).code());
+            assertArrayEquals(Files.readAllBytes(v2), Files.readAllBytes(second));
+            CliTest.Result noSuch = CliTest.run("models", "export", "9", "--name", "t", "--out", second.toString(), "-b", b);
+            assertEquals(ExitCodes.USAGE, noSuch.code());
+            assertTrue(noSuch.err().contains("no v9"), noSuch.err());
 
             // Frames of a version the user has no file of (a retrainer's) decode with the topic's bundle.
             ByteArrayOutputStream frames = new ByteArrayOutputStream();

@@ -104,8 +104,10 @@ public final class ModelsCommand implements Callable<Integer> {
     @Command(name = "publish", mixinStandardHelpOptions = true,
             description = {"Verify a bundle and publish it to the models topic with a transactional producer, making it the "
                     + "active version of every running processor (they swap within seconds, no restart).",
-                "A version not newer than every version on the topic is refused unless --force. Bundles larger than the "
-                        + "topic's max.message.bytes (8 MiB in the plan) are refused, not split."},
+                "A version not newer than every version on the topic is refused unless --force; the very same bundle "
+                        + "(same version, same bytes) again is a no-op that exits 0, so a deployment can publish its first "
+                        + "version on every start. Bundles larger than the topic's max.message.bytes (8 MiB in the plan) are "
+                        + "refused, not split."},
             footer = {"", "Example:", "  latentstream models publish --bundle model.lsb --bootstrap-server localhost:9092"})
     static final class Publish implements Callable<Integer> {
         @Spec
@@ -128,6 +130,17 @@ public final class ModelsCommand implements Callable<Integer> {
             }
             ModelPublisher p = publisher(cfg, "models publish");
             ModelCatalog c = p.snapshot(b.manifest().name(), BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            byte[] onTopic = c.rawBundle(b.version());
+            if (onTopic != null && java.util.Arrays.equals(onTopic, Files.readAllBytes(bundle)) && !force) {
+                // Idempotent, so a deployment can publish its first version on every start: the same bundle
+                // again changes nothing, and does not undo a later retrain or rollback.
+                ModelCatalog.Verified active = c.desired();
+                spec.commandLine().getOut().println("model " + b.manifest().name() + " v" + b.version() + " is already on "
+                        + Topics.from(cfg).models() + " with the same bytes; nothing published (active: "
+                        + (active == null ? "none" : "v" + active.version()) + ")");
+                spec.commandLine().getOut().flush();
+                return ExitCodes.OK;
+            }
             Long latest = c.latestVersion();
             if (latest != null && b.version() <= latest && !force) {
                 throw new UsageError("model " + b.manifest().name() + " v" + b.version() + " is not newer than v" + latest

@@ -41,7 +41,17 @@ class ModelsCommandIT {
             CliTest.Result p2 = CliTest.run("models", "publish", "--bundle", v2.toString(), "-b", b);
             assertEquals(0, p2.code(), p2.err());
 
-            CliTest.Result older = CliTest.run("models", "publish", "--bundle", v1.toString(), "-b", b);
+            CliTest.Result again = CliTest.run("models", "publish", "--bundle", v2.toString(), "-b", b);
+            assertEquals(0, again.code(), again.err());
+            assertTrue(again.out().contains("already on latentstream.models with the same bytes; nothing published (active: v2)"),
+                    again.out());
+            CliTest.Result againOlder = CliTest.run("models", "publish", "--bundle", v1.toString(), "-b", b);
+            assertEquals(0, againOlder.code(), againOlder.err());
+            assertTrue(againOlder.out().contains("nothing published (active: v2)"), againOlder.out());
+
+            Path v1b = dir.resolve("v1b.lsb"); // version 1 again, but other weights
+            BundleCodec.write(BadBundles.asVersion(TestModels.golden(), 1), v1b);
+            CliTest.Result older = CliTest.run("models", "publish", "--bundle", v1b.toString(), "-b", b);
             assertEquals(ExitCodes.USAGE, older.code());
             assertTrue(older.err().contains("not newer than v2") && older.err().contains("--force"), older.err());
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,14 +44,20 @@ class DeployFilesTest {
     void composeMatchesTheCode() throws Exception {
         Path compose = Path.of("deploy/compose/docker-compose.yml");
         JsonNode services = yamlDocs(compose).get(0).get("services");
-        for (String s : List.of("kafka", "topics", "processor", "retrainer", "prometheus", "grafana")) {
+        for (String s : List.of("kafka", "topics", "models", "processor", "retrainer", "prometheus", "grafana")) {
             assertTrue(services.has(s), "compose service " + s);
         }
+        // The first version goes to the models topic (the retrainer starts only from a version there),
+        // not to the processor as a file.
+        assertEquals(List.of("models", "publish", "--bundle", "/models/model.lsb"),
+                YAML.convertValue(services.get("models").get("command"), List.class));
+        assertTrue(services.get("models").get("volumes").get(0).asText().endsWith(":/models:ro"));
+        assertFalse(services.get("processor").get("environment").has(ConfigLoader.envName(Settings.MODEL_PATH)));
         assertEquals("topics", services.get("topics").get("command").get(0).asText());
         assertEquals("apply", services.get("topics").get("command").get(1).asText());
         assertEquals("run", services.get("processor").get("command").get(0).asText());
         assertEquals("retrain", services.get("retrainer").get("command").get(0).asText());
-        for (String s : List.of("topics", "processor", "retrainer")) {
+        for (String s : List.of("topics", "models", "processor", "retrainer")) {
             Map<String, String> env = new HashMap<>();
             services.get(s).get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
             AppConfig cfg = ConfigLoader.load(null, env, Map.of()); // every LATENTSTREAM_* is a real setting with a valid value

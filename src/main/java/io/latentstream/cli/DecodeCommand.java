@@ -48,8 +48,7 @@ public final class DecodeCommand implements Callable<Integer> {
                     + "Versions not given here are read from the models topic when bootstrap.servers is set.")
     List<Path> models = List.of();
 
-    @Option(names = "--name", paramLabel = "NAME",
-            description = "Model name on the models topic. Default: the model.name setting (default).")
+    @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
     String name;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -177,7 +176,7 @@ public final class DecodeCommand implements Callable<Integer> {
             throw new UsageError("a frame was made by model version " + version + " but " + given + "; pass --model with the bundle "
                     + "of version " + version + ", or --bootstrap-server to read it from the models topic");
         }
-        String model = name != null ? name : cfg.getString(Settings.MODEL_NAME);
+        String model = Cli.modelName(name, cfg);
         String topic = Topics.from(cfg).models();
         if (catalog == null) {
             catalog = ModelsCommand.publisher(cfg, "decode").snapshot(model, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));

@@ -19,7 +19,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code latentstream models list|publish|rollback}: model versions on the models topic. */
@@ -49,12 +53,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
-        String name;
+        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
+        String nameOption;
 
         @Override
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
+            String name = Cli.modelName(nameOption, cfg);
             ModelCatalog c = publisher(cfg, "models list").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog.Verified active = c.desired();
@@ -76,7 +81,7 @@ public final class ModelsCommand implements Callable<Integer> {
                     Manifest m = x.bundle().manifest();
                     out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9d %9.4f %8.4f  %s%n", "v" + v,
                             m.parent() == null ? "-" : "v" + m.parent(), m.createdAt().length() > 24 ? m.createdAt().substring(0, 24) : m.createdAt(),
-                            abbreviate(String.valueOf(m.training().window()), 36), m.training().sampleCount(),
+                            abbreviate(windowSummary(m.training().window()), 36), m.training().sampleCount(),
                             m.validation().getOrDefault("loss", Double.NaN), m.validation().getOrDefault("nrmse", Double.NaN), status);
                 } else {
                     out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", status);
@@ -94,6 +99,31 @@ public final class ModelsCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCodes.OK;
+        }
+
+        /**
+         * What a version was trained on, short enough for the table: "olive.csv, all rows" (train), "samples,
+         * last 60 min, drift:anomaly-rate" (retrain), else the provenance's values.
+         */
+        static String windowSummary(Map<String, String> w) {
+            if (w == null || w.isEmpty()) {
+                return "-";
+            }
+            List<String> parts = new ArrayList<>();
+            if (w.containsKey("file")) {
+                parts.add(Path.of(w.get("file")).getFileName().toString());
+            } else if (w.containsKey("window_ms")) {
+                String ms = w.get("window_ms");
+                parts.add("samples, last " + (ms.matches("\\d{1,18}") ? Duration.ofMillis(Long.parseLong(ms)).toMinutes() + " min" : ms));
+            } else if (w.containsKey("source")) {
+                parts.add(w.get("source"));
+            }
+            for (String k : List.of("rows", "trigger")) {
+                if (w.containsKey(k)) {
+                    parts.add(w.get(k));
+                }
+            }
+            return parts.isEmpty() ? new TreeMap<>(w).toString() : String.join(", ", parts);
         }
 
         private static String abbreviate(String s, int n) {
@@ -164,12 +194,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "V", description = "Version to activate.")
         long version;
 
-        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
-        String name;
+        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
+        String nameOption;
 
         @Override
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
+            String name = Cli.modelName(nameOption, cfg);
             ModelPublisher p = publisher(cfg, "models rollback");
             ModelCatalog c = p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             if (!c.versions().contains(version)) {
@@ -202,12 +233,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "MODEL.lsb", description = "Bundle file to write.")
         Path out;
 
-        @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Model name. Default: ${DEFAULT-VALUE}.")
-        String name;
+        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
+        String nameOption;
 
         @Override
         public Integer call() throws Exception {
             AppConfig cfg = Cli.config(spec);
+            String name = Cli.modelName(nameOption, cfg);
             ModelCatalog c = publisher(cfg, "models export").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             ModelCatalog.Verified v;
             if (version == null) {

@@ -36,6 +36,19 @@ class ModelCommandsTest {
     }
 
     @Test
+    void modelsListSummarizesWhatAVersionWasTrainedOn() {
+        assertEquals("olive.csv, all rows", ModelsCommand.ListVersions.windowSummary(
+                java.util.Map.of("file", "/work/shared/data/olive.csv", "rows", "all rows")));
+        assertEquals("samples, last 60 min, drift:anomaly-rate", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
+                "topic", "latentstream.samples", "window_ms", "3600000", "latentstream.samples-0", "12..500",
+                "trigger", "drift:anomaly-rate")));
+        assertEquals("synthetic, first 24000", ModelsCommand.ListVersions.windowSummary(
+                java.util.Map.of("source", "synthetic", "rows", "first 24000")));
+        assertEquals("{a=1}", ModelsCommand.ListVersions.windowSummary(java.util.Map.of("a", "1")));
+        assertEquals("-", ModelsCommand.ListVersions.windowSummary(java.util.Map.of()));
+    }
+
+    @Test
     void trainEvaluateGenerate() throws Exception {
         Path data = csv();
         Path model = dir.resolve("m.lsb");

@@ -59,6 +59,8 @@ class ModelsCommandIT {
             assertEquals(0, list.code(), list.err());
             assertTrue(list.out().contains("v2") && list.out().contains("ACTIVE"), list.out());
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith("v1 ") && l.contains("superseded")), list.out());
+            CliTest.Result bySetting = CliTest.run("models", "list", "-b", b, "--set", "model.name=t"); // the processor's setting
+            assertTrue(bySetting.out().contains("v2") && bySetting.out().contains("ACTIVE"), bySetting.out());
 
             CliTest.Result rb = CliTest.run("models", "rollback", "--to", "1", "--name", "t", "-b", b);
             assertEquals(0, rb.code(), rb.err());

@@ -26,9 +26,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-/** {@code latentstream models list|publish|rollback}: model versions on the models topic. */
+/** {@code latentstream models list|publish|rollback|export}: model versions on the models topic. */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "Model versions on the compacted models topic: list them, publish a bundle, roll back.",
+        description = "Model versions on the compacted models topic: list them, publish a bundle, roll back, export one to a file.",
         subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Publish.class, ModelsCommand.Rollback.class,
                 ModelsCommand.Export.class})
 public final class ModelsCommand implements Callable<Integer> {
@@ -38,6 +38,18 @@ public final class ModelsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return Cli.usage(spec);
+    }
+
+    /** A version on the topic that verifies; otherwise a usage error saying what is on the topic, or why it is refused. */
+    static ModelCatalog.Verified verified(ModelCatalog c, String name, long version, String refused) {
+        if (!c.versions().contains(version)) {
+            throw new UsageError("model " + name + " has no v" + version + " on the topic (versions: " + c.versions() + ")");
+        }
+        ModelCatalog.Verified v = c.verify(version);
+        if (!v.ok()) {
+            throw new UsageError("v" + version + " " + refused + ": " + v.message());
+        }
+        return v;
     }
 
     static ModelPublisher publisher(AppConfig cfg, String command) {
@@ -203,13 +215,7 @@ public final class ModelsCommand implements Callable<Integer> {
             String name = Cli.modelName(nameOption, cfg);
             ModelPublisher p = publisher(cfg, "models rollback");
             ModelCatalog c = p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
-            if (!c.versions().contains(version)) {
-                throw new UsageError("model " + name + " has no v" + version + " on the topic (versions: " + c.versions() + ")");
-            }
-            ModelCatalog.Verified v = c.verify(version);
-            if (!v.ok()) {
-                throw new UsageError("v" + version + " cannot be activated: " + v.message());
-            }
+            verified(c, name, version, "cannot be activated");
             p.activate(name, version, "rollback");
             spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version");
             spec.commandLine().getOut().flush();
@@ -248,13 +254,8 @@ public final class ModelsCommand implements Callable<Integer> {
                     throw new UsageError("model " + name + " has no active version on " + Topics.from(cfg).models()
                             + (c.versions().isEmpty() ? "" : " (versions: " + c.versions() + "; name one: `models export VERSION`)"));
                 }
-            } else if (!c.versions().contains(version)) {
-                throw new UsageError("model " + name + " has no v" + version + " on the topic (versions: " + c.versions() + ")");
             } else {
-                v = c.verify(version);
-                if (!v.ok()) {
-                    throw new UsageError("v" + version + " is refused, not exported: " + v.message());
-                }
+                v = verified(c, name, version, "is refused, not exported");
             }
             byte[] bytes = c.rawBundle(v.version());
             BundleCodec.writeBytes(bytes, out);

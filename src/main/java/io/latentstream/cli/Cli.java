@@ -33,12 +33,4 @@ final class Cli {
         }
         return ((LatentstreamCommand) root.userObject()).config.load();
     }
-
-    /** A command's --name, else the model.name setting: one name for the processor, retrainer and model commands. */
-    static String modelName(String flag, AppConfig cfg) {
-        return flag != null ? flag : cfg.getString(io.latentstream.config.Settings.MODEL_NAME);
-    }
-
-    /** The description of every model command's --name option. */
-    static final String MODEL_NAME_HELP = "Model name (the key on the models topic). Default: the model.name setting (default).";
 }

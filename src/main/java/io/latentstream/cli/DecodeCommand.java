@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,8 +49,8 @@ public final class DecodeCommand implements Callable<Integer> {
                     + "Versions not given here are read from the models topic when bootstrap.servers is set.")
     List<Path> models = List.of();
 
-    @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
-    String name;
+    @Mixin
+    ModelNameOption modelName;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
@@ -176,7 +177,7 @@ public final class DecodeCommand implements Callable<Integer> {
             throw new UsageError("a frame was made by model version " + version + " but " + given + "; pass --model with the bundle "
                     + "of version " + version + ", or --bootstrap-server to read it from the models topic");
         }
-        String model = Cli.modelName(name, cfg);
+        String model = modelName.resolve(cfg);
         String topic = Topics.from(cfg).models();
         if (catalog == null) {
             catalog = ModelsCommand.publisher(cfg, "decode").snapshot(model, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
@@ -184,7 +185,7 @@ public final class DecodeCommand implements Callable<Integer> {
         if (!catalog.versions().contains(version)) {
             throw new UsageError("a frame was made by model version " + version + " but " + given + " and " + topic
                     + " has version(s) " + catalog.versions() + " of model '" + model + "'; pass --model with the bundle of version "
-                    + version + (name == null ? ", or --name if the frames are another model's" : ""));
+                    + version + (modelName.given() ? "" : ", or --name if the frames are another model's"));
         }
         ModelCatalog.Verified v = catalog.verify(version);
         if (!v.ok()) {

@@ -10,6 +10,7 @@ import io.latentstream.model.Manifest;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -65,13 +66,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
-        String nameOption;
+        @Mixin
+        ModelNameOption modelName;
 
         @Override
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
-            String name = Cli.modelName(nameOption, cfg);
+            String name = modelName.resolve(cfg);
             ModelCatalog c = publisher(cfg, "models list").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog.Verified active = c.desired();
@@ -206,13 +207,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "V", description = "Version to activate.")
         long version;
 
-        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
-        String nameOption;
+        @Mixin
+        ModelNameOption modelName;
 
         @Override
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
-            String name = Cli.modelName(nameOption, cfg);
+            String name = modelName.resolve(cfg);
             ModelPublisher p = publisher(cfg, "models rollback");
             ModelCatalog c = p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             verified(c, name, version, "cannot be activated");
@@ -239,13 +240,13 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "MODEL.lsb", description = "Bundle file to write.")
         Path out;
 
-        @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
-        String nameOption;
+        @Mixin
+        ModelNameOption modelName;
 
         @Override
         public Integer call() throws Exception {
             AppConfig cfg = Cli.config(spec);
-            String name = Cli.modelName(nameOption, cfg);
+            String name = modelName.resolve(cfg);
             ModelCatalog c = publisher(cfg, "models export").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             ModelCatalog.Verified v;
             if (version == null) {

@@ -57,8 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "protocol A (random 60%% of normal rows) or B (first 30%% of rows), so `evaluate --protocol` can test on the rest.")
     Evaluation.Protocol protocol;
 
-    @Option(names = "--name", paramLabel = "NAME", description = Cli.MODEL_NAME_HELP)
-    String name;
+    @Mixin
+    ModelNameOption modelName;
 
     @Option(names = "--model-version", paramLabel = "V", defaultValue = "1", description = "Version to stamp on the bundle. Default: ${DEFAULT-VALUE}.")
     long version;
@@ -104,7 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
                 contextColumn != null ? " (conditional on '" + contextColumn + "')" : "");
         w.flush();
         boolean knownNormal = excludeAnomalies || protocol == Evaluation.Protocol.A;
-        ModelBundle bundle = trainBundle(rows, flags, knownNormal, Cli.modelName(name, Cli.config(spec)), version, Map.of("file", input.toString(),
+        ModelBundle bundle = trainBundle(rows, flags, knownNormal, modelName.resolve(Cli.config(spec)), version, Map.of("file", input.toString(),
                 "rows", protocol != null ? "protocol " + protocol + " training rows" : excludeAnomalies ? "label 0 rows" : "all rows"), w);
         BundleCodec.write(bundle, out);
         w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes)");

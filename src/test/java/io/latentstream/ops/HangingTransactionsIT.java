@@ -56,7 +56,7 @@ class HangingTransactionsIT {
         admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
         admin.createTopics(List.of(new NewTopic("h.out", 3, (short) 1))).all().get();
         for (TopicPartition tp : partitions()) {
-            end(tp); // answered by the partition's leader: the raw produce below has no retries
+            awaitLeader(tp); // answered by the partition's leader: the raw produce below has no retries
         }
     }
 
@@ -137,7 +137,7 @@ class HangingTransactionsIT {
     void topicsHangingReportsThenAborts() throws Exception {
         admin.createTopics(List.of(new NewTopic("hc.latents", 1, (short) 1))).all().get();
         TopicPartition tp = new TopicPartition("hc.latents", 0);
-        end(tp);
+        awaitLeader(tp);
         try (KafkaProducer<byte[], byte[]> p = producer("hc-moved-on")) {
             p.initTransactions();
         }
@@ -169,6 +169,22 @@ class HangingTransactionsIT {
     private static KafkaProducer<byte[], byte[]> producer(String transactionalId) {
         return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "transactional.id", transactionalId),
                 new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** createTopics returns before the broker's metadata has the topic: wait until its offsets can be listed. */
+    private static void awaitLeader(TopicPartition tp) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                end(tp);
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     private static long end(TopicPartition tp) throws Exception {

@@ -1,8 +1,14 @@
 package io.latentstream.cli;
 
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.ModelCatalog;
+import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -14,20 +20,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** {@code latentstream generate}: synthetic records from z ~ N(0, I) through the decoder. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Write synthetic records drawn from the model (z ~ N(0, I), decoded) as CSV with the feature names as header.",
+        description = {"Write synthetic records drawn from the model (z ~ N(0, I), decoded) as CSV with the feature names as header.",
+            "The model is the --model bundle, else the active version on the models topic (bootstrap.servers)."},
         footer = {"", "Examples:", "  latentstream generate --model shuttle.lsb --count 1000 > synthetic.csv",
-            "  latentstream generate --model olive.lsb --count 50 --context Umbria --out umbria.csv"})
+            "  latentstream generate --model olive.lsb --count 50 --context Umbria --out umbria.csv",
+            "  latentstream generate --count 1000 --config app.properties   # the active version"})
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL.lsb", description = "Model bundle.")
+    @Option(names = "--model", paramLabel = "MODEL.lsb", description = "Model bundle. Default: the active version on the models topic.")
     Path model;
+
+    @Mixin
+    ModelNameOption modelName;
 
     @Option(names = "--count", required = true, paramLabel = "N", description = "Number of records (1..10000000).")
     long count;
@@ -46,7 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (count < 1 || count > 10_000_000) {
             throw new UsageError("--count must be 1..10000000, got " + count);
         }
-        ModelBundle bundle = Cli.loadBundle(model);
+        ModelBundle bundle = model != null ? Cli.loadBundle(model) : activeOnTopic();
         if (context != null && !bundle.conditional()) {
             throw new UsageError("--context given but the model is not conditional");
         }
@@ -68,6 +80,19 @@ public final class GenerateCommand implements Callable<Integer> {
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         return ExitCodes.OK;
+    }
+
+    private ModelBundle activeOnTopic() {
+        AppConfig cfg = Cli.config(spec);
+        if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
+            throw new UsageError("give --model, or --bootstrap-server to use the active version on the models topic");
+        }
+        String name = modelName.resolve(cfg);
+        ModelCatalog c = ModelsCommand.publisher(cfg, "generate").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+        ModelCatalog.Verified v = ModelsCommand.active(c, name, cfg, "pass --model with an exported one");
+        spec.commandLine().getErr().println("model " + name + " v" + v.version() + " (active on " + Topics.from(cfg).models() + ")");
+        spec.commandLine().getErr().flush();
+        return v.bundle();
     }
 
     private void write(ModelBundle bundle, FastScorer scorer, int slot, Writer w) throws java.io.IOException {

@@ -53,6 +53,16 @@ public final class ModelsCommand implements Callable<Integer> {
         return v;
     }
 
+    /** The version the fleet runs (see {@link ModelCatalog#desired()}); a usage error when there is none. */
+    static ModelCatalog.Verified active(ModelCatalog c, String name, AppConfig cfg, String remedy) {
+        ModelCatalog.Verified v = c.desired();
+        if (v == null) {
+            throw new UsageError("model " + name + " has no active version on " + Topics.from(cfg).models()
+                    + (c.versions().isEmpty() ? "" : " (versions: " + c.versions() + "; " + remedy + ")"));
+        }
+        return v;
+    }
+
     static ModelPublisher publisher(AppConfig cfg, String command) {
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, command);
         return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
@@ -250,11 +260,7 @@ public final class ModelsCommand implements Callable<Integer> {
             ModelCatalog c = publisher(cfg, "models export").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
             ModelCatalog.Verified v;
             if (version == null) {
-                v = c.desired();
-                if (v == null) {
-                    throw new UsageError("model " + name + " has no active version on " + Topics.from(cfg).models()
-                            + (c.versions().isEmpty() ? "" : " (versions: " + c.versions() + "; name one: `models export VERSION`)"));
-                }
+                v = active(c, name, cfg, "name one: `models export VERSION`");
             } else {
                 v = verified(c, name, version, "is refused, not exported");
             }

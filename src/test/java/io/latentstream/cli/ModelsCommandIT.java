@@ -78,6 +78,15 @@ class ModelsCommandIT {
             Path second = dir.resolve("second.lsb");
             assertEquals(0, CliTest.run("models", "export", "2", "--name", "t", "--out", second.toString(), "-b", b).code());
             assertArrayEquals(Files.readAllBytes(v2), Files.readAllBytes(second));
+            CliTest.Result generated = CliTest.run("generate", "--count", "5", "--name", "t", "-b", b); // the active v1
+            assertEquals(0, generated.code(), generated.err());
+            assertEquals(6, generated.out().strip().lines().count(), generated.out());
+            assertTrue(generated.err().contains("model t v1 (active on latentstream.models)"), generated.err());
+            CliTest.Result generatedFromFile = CliTest.run("generate", "--count", "5", "--model", active.toString());
+            assertEquals(generatedFromFile.out(), generated.out(), "the exported bundle generates the same records");
+            CliTest.Result noModel = CliTest.run("generate", "--count", "5");
+            assertEquals(ExitCodes.USAGE, noModel.code());
+            assertTrue(noModel.err().contains("give --model, or --bootstrap-server"), noModel.err());
             CliTest.Result noSuch = CliTest.run("models", "export", "9", "--name", "t", "--out", second.toString(), "-b", b);
             assertEquals(ExitCodes.USAGE, noSuch.code());
             assertTrue(noSuch.err().contains("no v9"), noSuch.err());

@@ -4,7 +4,6 @@ import io.latentstream.codec.LatentFrame;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelCatalog;
-import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.topology.Topics;
@@ -180,7 +179,7 @@ public final class DecodeCommand implements Callable<Integer> {
         String model = modelName.resolve(cfg);
         String topic = Topics.from(cfg).models();
         if (catalog == null) {
-            catalog = ModelsCommand.publisher(cfg, "decode").snapshot(model, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            catalog = ModelsCommand.catalog(cfg, model, "decode");
         }
         if (!catalog.versions().contains(version)) {
             throw new UsageError("a frame was made by model version " + version + " but " + given + " and " + topic

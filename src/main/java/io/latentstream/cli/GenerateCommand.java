@@ -3,7 +3,6 @@ package io.latentstream.cli;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelCatalog;
-import io.latentstream.model.BundleCodec;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.topology.Topics;
@@ -20,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -88,7 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageError("give --model, or --bootstrap-server to use the active version on the models topic");
         }
         String name = modelName.resolve(cfg);
-        ModelCatalog c = ModelsCommand.publisher(cfg, "generate").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+        ModelCatalog c = ModelsCommand.catalog(cfg, name, "generate");
         ModelCatalog.Verified v = ModelsCommand.active(c, name, cfg, "pass --model with an exported one");
         spec.commandLine().getErr().println("model " + name + " v" + v.version() + " (active on " + Topics.from(cfg).models() + ")");
         spec.commandLine().getErr().flush();

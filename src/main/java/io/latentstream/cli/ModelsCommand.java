@@ -63,6 +63,16 @@ public final class ModelsCommand implements Callable<Integer> {
         return v;
     }
 
+    /** The models topic's versions of one model, as a consumer reads them to the end (30 s bound). */
+    static ModelCatalog snapshot(ModelPublisher p, String name) {
+        return p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+    }
+
+    /** {@link #snapshot} for a command that only reads the topic. */
+    static ModelCatalog catalog(AppConfig cfg, String name, String command) {
+        return snapshot(publisher(cfg, command), name);
+    }
+
     static ModelPublisher publisher(AppConfig cfg, String command) {
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, command);
         return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
@@ -83,7 +93,7 @@ public final class ModelsCommand implements Callable<Integer> {
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
             String name = modelName.resolve(cfg);
-            ModelCatalog c = publisher(cfg, "models list").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            ModelCatalog c = catalog(cfg, name, "models list");
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog.Verified active = c.desired();
             out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "version", "parent", "created", "training window",
@@ -182,7 +192,7 @@ public final class ModelsCommand implements Callable<Integer> {
                         + "(max.message.bytes in topology/topics.yaml). Use a smaller architecture.");
             }
             ModelPublisher p = publisher(cfg, "models publish");
-            ModelCatalog c = p.snapshot(b.manifest().name(), BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            ModelCatalog c = snapshot(p, b.manifest().name());
             byte[] onTopic = c.rawBundle(b.version());
             if (onTopic != null && java.util.Arrays.equals(onTopic, Files.readAllBytes(bundle)) && !force) {
                 // Idempotent, so a deployment can publish its first version on every start: the same bundle
@@ -225,7 +235,7 @@ public final class ModelsCommand implements Callable<Integer> {
             AppConfig cfg = Cli.config(spec);
             String name = modelName.resolve(cfg);
             ModelPublisher p = publisher(cfg, "models rollback");
-            ModelCatalog c = p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            ModelCatalog c = snapshot(p, name);
             verified(c, name, version, "cannot be activated");
             p.activate(name, version, "rollback");
             spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version");
@@ -257,7 +267,7 @@ public final class ModelsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             AppConfig cfg = Cli.config(spec);
             String name = modelName.resolve(cfg);
-            ModelCatalog c = publisher(cfg, "models export").snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            ModelCatalog c = catalog(cfg, name, "models export");
             ModelCatalog.Verified v;
             if (version == null) {
                 v = active(c, name, cfg, "name one: `models export VERSION`");

@@ -82,8 +82,15 @@ public final class VaeTrainer {
         if (!o.tailValidation()) {
             shuffle(order, split);
         }
-        int[] trainIdx = Arrays.copyOfRange(order, 0, n - nVal);
-        int[] valIdx = Arrays.copyOfRange(order, n - nVal, n);
+        // Held-out rows (flagged by the live model) are never trained on; those in the validation part
+        // only calibrate the threshold (see calibrationRows).
+        int[] trainIdx = Arrays.stream(order, 0, n - nVal).filter(i -> !data.isHeldOut(i)).toArray();
+        int[] valIdx = Arrays.stream(order, n - nVal, n).filter(i -> !data.isHeldOut(i)).toArray();
+        int[] heldOutValIdx = Arrays.stream(order, n - nVal, n).filter(data::isHeldOut).toArray();
+        if (trainIdx.length < 2 || valIdx.length < 1) {
+            throw new IllegalArgumentException("need at least 3 rows that are not held out to train, got "
+                    + data.trainableRows() + " (" + trainIdx.length + " to train on, " + valIdx.length + " to validate)");
+        }
 
         double[][] trainX = select(data.x(), trainIdx);
         int[] trainSlots = slots == null ? null : selectInt(slots, trainIdx);
@@ -264,11 +271,16 @@ public final class VaeTrainer {
         FastScorer weighted = new FastScorer(new ModelBundle(draft.withScoring(
                 new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), featureWeights)), best));
         double[] valScores = scores(weighted, valX, valSlots);
-        double[] sortedScores = valScores.clone();
+        double[] heldOutScores = scores(weighted, select(data.x(), heldOutValIdx),
+                slots == null ? null : selectInt(slots, heldOutValIdx));
+        double[] calibrationScores = calibrationScores(valScores, heldOutScores, o);
+        double[] sortedScores = calibrationScores.clone();
         Arrays.sort(sortedScores);
-        // A stream window may hold anomalies: calibrate on the validation scores inside a far-out
-        // fence (Tukey, on log scores) so a contaminated slice does not lift the threshold over them.
-        double[] calibration = withinFence(sortedScores);
+        // Data may hold anomalies. Without a live model's flags, calibrate on the validation scores
+        // inside a far-out fence (Tukey, on log scores) so a contaminated slice does not lift the
+        // threshold over them. With them, calibrationScores has already taken the presumed anomalies
+        // out, and the fence would only cut normal tail rows (0.1–0.2% of them: as many more false alarms).
+        double[] calibration = heldOutValIdx.length > 0 ? sortedScores : withinFence(sortedScores);
         double upper = quantile(calibration, o.quantile());
         double lower = quantile(calibration, 1 - o.quantile());
         double nrmse = nrmse(weighted, valX, valSlots, norm);
@@ -280,7 +292,12 @@ public final class VaeTrainer {
         validation.put("nrmse", nrmse);
         validation.put("score_p50", quantile(sortedScores, 0.5));
         validation.put("threshold", upper);
-        validation.put("anomaly_rate", (double) Arrays.stream(valScores).filter(s -> s > upper).count() / valScores.length);
+        validation.put("anomaly_rate", (double) Arrays.stream(calibrationScores).filter(s -> s > upper).count()
+                / calibrationScores.length);
+        if (heldOutValIdx.length > 0) {
+            validation.put("held_out_rows", (double) heldOutValIdx.length);
+            validation.put("presumed_anomalies", (double) (valScores.length + heldOutScores.length - calibrationScores.length));
+        }
         // Latent statistics of the validation rows: the reference of the retrainer's latent drift check.
         double[][] latentStats = latentStats(weighted, valX, valSlots);
         for (int i = 0; i < latentStats[0].length; i++) {
@@ -292,6 +309,56 @@ public final class VaeTrainer {
         Manifest manifest = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(),
                 ctx, archSpec, normSpec, scoring, trainingSpec, validation, libraries);
         return new ModelBundle(manifest, best);
+    }
+
+    /**
+     * The scores the threshold is calibrated on: the validation rows, and the held-out rows of the
+     * same (newest) part less the presumed anomalies among them.
+     *
+     * <p>Why the held-out rows count: they are the rows the live model flagged, i.e. the normal tail
+     * at its calibrated rate plus the real anomalies. Calibrating on the other rows alone puts the
+     * new threshold at the q-quantile of data already cut at the old threshold, about the
+     * (2q − 1)-quantile of normal data: every routine retrain would then double the false-alarm rate
+     * it started from (1% → 2% → 3% …). The live model is taken to be calibrated: of the M rows of this
+     * part it flags (1 − q)·M of the normal ones (twice that for direction both); the flagged rows
+     * beyond that are presumed anomalies, and the ones the new model finds farthest out leave the
+     * calibration. (Gross anomalies would also leave by the far-out fence; this catches the moderate
+     * ones, which would otherwise lift the threshold to them.)
+     */
+    static double[] calibrationScores(double[] valScores, double[] heldOutScores, TrainOptions o) {
+        if (heldOutScores.length == 0) {
+            return valScores;
+        }
+        int m = valScores.length + heldOutScores.length;
+        double tail = (1 - o.quantile()) * (o.direction() == Direction.BOTH ? 2 : 1);
+        double expected = tail * m;
+        double excess = heldOutScores.length - expected;
+        // Only an excess beyond the count's own noise (two Poisson deviations) is taken for anomalies:
+        // taking every chance excess would pull the threshold down a little at each retrain.
+        int presumedAnomalies = excess > 2 * Math.sqrt(Math.max(expected, 1)) ? (int) Math.round(excess) : 0;
+        // Farthest out first: highest score (above), lowest (below), farthest from the median in log (both).
+        double center = Math.log(quantile(sortedCopy(valScores), 0.5) + 1e-12);
+        Double[] byOutness = Arrays.stream(heldOutScores).boxed().sorted((a, b) -> Double.compare(
+                outness(b, o.direction(), center), outness(a, o.direction(), center))).toArray(Double[]::new);
+        double[] out = Arrays.copyOf(valScores, m - presumedAnomalies);
+        for (int i = presumedAnomalies; i < byOutness.length; i++) {
+            out[valScores.length + i - presumedAnomalies] = byOutness[i];
+        }
+        return out;
+    }
+
+    private static double outness(double score, Direction direction, double logCenter) {
+        return switch (direction) {
+            case ABOVE -> score;
+            case BELOW -> -score;
+            case BOTH -> Math.abs(Math.log(score + 1e-12) - logCenter);
+        };
+    }
+
+    private static double[] sortedCopy(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s;
     }
 
     /** Weight of feature j = 1 / mean squared standardized residual of j on the (untrimmed) training rows. */

@@ -71,7 +71,7 @@ public final class Meters {
                 .description("Share of records the active model flags on normal data (1 - threshold quantile)").register(registry);
         swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.samples.window", samplesWindow, AtomicLong::get)
-                .description("Samples in the last retraining window").register(registry);
+                .description("Samples trained on in the last retraining window (flagged ones held out for calibration not counted)").register(registry);
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.last.published.seconds", lastPublished,
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Unix time of the last published retrain (0 = none yet)").register(registry);

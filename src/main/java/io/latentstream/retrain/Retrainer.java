@@ -159,11 +159,13 @@ public final class Retrainer {
                 acceptNewNormal ? SamplesWindow.Flagged.INCLUDE
                         : trigger.startsWith("drift") ? SamplesWindow.Flagged.MAJORITY_CONTEXTS : SamplesWindow.Flagged.EXCLUDE,
                 Duration.ofMinutes(2));
-        meters.samplesWindow(w.data() == null ? 0 : w.data().rows());
+        int trainable = w.data() == null ? 0 : w.data().trainableRows();
+        meters.samplesWindow(trainable);
         int min = cfg.getInt(Settings.RETRAIN_MIN_SAMPLES);
-        if (w.data() == null || w.data().rows() < min) {
-            return new Decision(Outcome.SKIPPED, "only " + (w.data() == null ? 0 : w.data().rows()) + " samples in the window (need "
-                    + min + ")", champion.version(), null, trigger, Map.of(), secs(t0));
+        if (trainable < min) {
+            int heldOut = w.data() == null ? 0 : w.data().rows() - trainable;
+            return new Decision(Outcome.SKIPPED, "only " + trainable + " samples to train on in the window (need " + min + ")"
+                    + (heldOut > 0 ? "; " + heldOut + " flagged ones held out" : ""), champion.version(), null, trigger, Map.of(), secs(t0));
         }
         TrainingData data = w.data();
         long version = latestVersion + 1;
@@ -178,15 +180,21 @@ public final class Retrainer {
                 champion.version(), window), champion, null);
         meters.trainingDuration(secs(trainStart));
 
-        // The gate: both models on the same newest slice (the challenger's validation rows).
+        // The gate: both models on the same newest slice (the challenger's validation rows and the
+        // flagged rows held out beside them): the error on the rows trained-on kind, the rates on all.
         int n = data.rows();
         int from = n - Math.max(1, (int) Math.round(n * 0.2));
         double[][] slice = java.util.Arrays.copyOfRange(data.x(), from, n);
         String[] sliceCtx = data.contexts() == null ? null : java.util.Arrays.copyOfRange(data.contexts(), from, n);
-        Gate champ = gate(new FastScorer(champion), slice, sliceCtx);
-        Gate chall = gate(new FastScorer(challenger), slice, sliceCtx);
+        boolean[] sliceHeldOut = new boolean[slice.length];
+        for (int i = 0; i < slice.length; i++) {
+            sliceHeldOut[i] = data.isHeldOut(from + i);
+        }
+        Gate champ = gate(new FastScorer(champion), slice, sliceCtx, sliceHeldOut);
+        Gate chall = gate(new FastScorer(challenger), slice, sliceCtx, sliceHeldOut);
         Map<String, Double> f = new LinkedHashMap<>();
         f.put("samples", (double) n);
+        f.put("held_out", (double) (n - data.trainableRows()));
         f.put("slice", (double) slice.length);
         f.put("champion_error", champ.error);
         f.put("challenger_error", chall.error);
@@ -234,20 +242,30 @@ public final class Retrainer {
 
     /**
      * Reconstruction error (RMSE of decode(μ(x)) standardized by the slice's own deviation, the
-     * same yardstick for both models) and the share flagged at the model's own threshold.
+     * same yardstick for both models) over the rows not held out, and the share of all rows flagged
+     * at the model's own threshold.
      */
-    private static Gate gate(FastScorer s, double[][] slice, String[] ctx) {
+    private static Gate gate(FastScorer s, double[][] slice, String[] ctx, boolean[] heldOut) {
         int d = s.inputDim();
         double[] mean = new double[d];
         double[] sd = new double[d];
-        for (double[] r : slice) {
-            for (int j = 0; j < d; j++) {
-                mean[j] += r[j] / slice.length;
+        int normal = 0;
+        for (int i = 0; i < slice.length; i++) {
+            if (!heldOut[i]) {
+                normal++;
+                for (int j = 0; j < d; j++) {
+                    mean[j] += slice[i][j];
+                }
             }
         }
-        for (double[] r : slice) {
-            for (int j = 0; j < d; j++) {
-                sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / slice.length;
+        for (int j = 0; j < d; j++) {
+            mean[j] /= Math.max(1, normal);
+        }
+        for (int i = 0; i < slice.length; i++) {
+            if (!heldOut[i]) {
+                for (int j = 0; j < d; j++) {
+                    sd[j] += (slice[i][j] - mean[j]) * (slice[i][j] - mean[j]) / Math.max(1, normal);
+                }
             }
         }
         FastScorer.Scratch scratch = s.newScratch();
@@ -264,12 +282,12 @@ public final class Retrainer {
                 flagged++;
                 flags[i] = true;
             }
-            for (int j = 0; j < d; j++) {
+            for (int j = 0; j < d && !heldOut[i]; j++) {
                 double e = (slice[i][j] - scratch.expected[j]) / Math.max(Math.sqrt(sd[j]), 1e-9);
                 sq += e * e;
             }
         }
-        return new Gate(Math.sqrt(sq / ((double) slice.length * d)), (double) flagged / slice.length, flags);
+        return new Gate(Math.sqrt(sq / ((double) Math.max(1, normal) * d)), (double) flagged / slice.length, flags);
     }
 
     private static double secs(long t0) {

@@ -26,7 +26,8 @@ import java.util.Random;
 /**
  * The recent window of the samples topic, bounded by time and by count: records newer than
  * {@code now - window}, reservoir-sampled down to {@code maxSamples} (uniform over the window), then
- * ordered by time so the newest slice can be held out. Read read_committed, from the offsets of the
+ * ordered by time so the newest slice can be held out. Flagged samples the {@link Flagged} mode does
+ * not train on are in the window marked held out ({@link TrainingData#heldOut()}). Read read_committed, from the offsets of the
  * window start up to the end offsets seen when reading began.
  */
 public final class SamplesWindow {
@@ -127,15 +128,17 @@ public final class SamplesWindow {
                 }
             }
         }
-        List<Integer> keep = new ArrayList<>();
         List<String> rebaselined = new ArrayList<>();
         shares.forEach((ctx, sh) -> {
             if (sh[1] * 2 > sh[0]) {
                 rebaselined.add(ctx.isEmpty() ? "(all)" : ctx);
             }
         });
+        // Flagged rows the mode does not train on stay in the window, held out: the trainer
+        // calibrates the threshold with them (without them it would sit below the live one).
+        List<Boolean> held = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
-            boolean keepRow = switch (flaggedRows) {
+            boolean train = switch (flaggedRows) {
                 case EXCLUDE -> !flags.get(i);
                 case INCLUDE -> true;
                 case MAJORITY_CONTEXTS -> {
@@ -143,16 +146,18 @@ public final class SamplesWindow {
                     yield !flags.get(i) || sh[1] * 2 > sh[0];
                 }
             };
-            if (keepRow) {
-                keep.add(i);
-            }
+            held.add(!train);
         }
-        Integer[] order = keep.toArray(new Integer[0]);
+        Integer[] order = java.util.stream.IntStream.range(0, rows.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
         double[][] x = new double[order.length][d];
         String[] ctx = conditional ? new String[order.length] : null;
         long[] ts = new long[order.length];
+        boolean[] heldOut = new boolean[order.length];
+        int heldOutRows = 0;
         for (int i = 0; i < order.length; i++) {
+            heldOut[i] = held.get(order[i]);
+            heldOutRows += heldOut[i] ? 1 : 0;
             float[] r = rows.get(order[i]);
             for (int j = 0; j < d; j++) {
                 x[i][j] = r[j];
@@ -166,11 +171,12 @@ public final class SamplesWindow {
         provenance.put("window_ms", Long.toString(windowMs));
         provenance.put("seen", Long.toString(seen));
         provenance.put("flagged_rows", flaggedRows.name().toLowerCase(java.util.Locale.ROOT));
+        provenance.put("held_out", Integer.toString(heldOutRows));
         if (flaggedRows == Flagged.MAJORITY_CONTEXTS && !rebaselined.isEmpty()) {
             provenance.put("rebaselined_contexts", String.join(",", rebaselined));
         }
         TrainingData data = x.length == 0 ? null : new TrainingData(champion.features(), x, ctx,
-                conditional ? champion.manifest().context().column() : null, topic);
+                conditional ? champion.manifest().context().column() : null, topic, heldOutRows == 0 ? null : heldOut);
         return new Window(data, ts, seen, provenance);
     }
 }

@@ -209,6 +209,52 @@ class RetrainIT {
         }
     }
 
+    /**
+     * Samples the live model flagged (header ls.anomaly=true) are in a routine window held out, not
+     * dropped: never trained on, but there for the threshold's calibration (RetrainCalibrationTest
+     * shows why). An operator's accept-new-normal trains on them.
+     */
+    @Test
+    void flaggedSamplesAreHeldOutForCalibrationNotDropped() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "ho", "application.id", "ho-app", "model.name", "t"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "ho", 1, false);
+            }
+            String samples = Topics.from(cfg).samples();
+            long t0 = System.currentTimeMillis() - 60_000;
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int i = 0; i < 600; i++) {
+                    boolean flagged = i % 20 == 7;
+                    // The first feature says which rows were flagged, so the test can find them after the window's sort.
+                    String v = String.format(Locale.ROOT, "[%d,10,10,10,10]", flagged ? 99 : 10);
+                    ProducerRecord<String, String> r = new ProducerRecord<>(samples, null, t0 + i * 10L, "abc".charAt(i % 3) + "", v);
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8))
+                            .add(DeadLetterHeaders.ANOMALY, Boolean.toString(flagged).getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
+            }
+            for (SamplesWindow.Flagged mode : new SamplesWindow.Flagged[] {SamplesWindow.Flagged.EXCLUDE, SamplesWindow.Flagged.MAJORITY_CONTEXTS}) {
+                SamplesWindow.Window w = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
+                        mode, Duration.ofSeconds(30));
+                assertEquals(600, w.data().rows(), mode + ": every sample is in the window");
+                assertEquals(570, w.data().trainableRows(), mode + ": the 30 flagged ones are not trained on");
+                for (int i = 0; i < w.data().rows(); i++) {
+                    assertEquals(w.data().x()[i][0] == 99, w.data().isHeldOut(i), mode + ": row " + i + " held out iff it was flagged");
+                }
+                for (int i = 1; i < w.timestamps().length; i++) {
+                    assertTrue(w.timestamps()[i - 1] <= w.timestamps()[i], "time order, held-out rows in place");
+                }
+                assertEquals("30", w.provenance().get("held_out"));
+            }
+            SamplesWindow.Window all = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
+                    SamplesWindow.Flagged.INCLUDE, Duration.ofSeconds(30));
+            assertEquals(600, all.data().trainableRows(), "accept-new-normal trains on every sample");
+        }
+    }
+
     /** The schedule trigger: with an empty samples window the scheduled run is a recorded SKIPPED decision. */
     @Test
     void scheduleTriggersARunAndTheDecisionIsRecorded() throws Exception {

@@ -38,6 +38,9 @@ final class DemoMonitor implements Runnable {
     final AtomicLong missed = new AtomicLong();
     final AtomicLong falseAlarms = new AtomicLong();
     final AtomicLong normals = new AtomicLong();
+    /** Drift onsets (see {@link SensorSimulator.Injected#DRIFT_ONSET}): all, and flagged. */
+    final AtomicLong onsets = new AtomicLong();
+    final AtomicLong onsetsFlagged = new AtomicLong();
     final AtomicLong lastModelVersion = new AtomicLong();
     private final Deque<Alert> latest = new ArrayDeque<>();
 
@@ -109,8 +112,13 @@ final class DemoMonitor implements Runnable {
         SensorSimulator.Injected injected = labels.remove(src.path("partition").asInt() + "@" + src.path("offset").asLong());
         boolean flagged = s.path("anomaly").asBoolean();
         timeline.score(timestamp, s, injected);
-        boolean isAnomaly = injected != null && injected != SensorSimulator.Injected.NONE;
-        if (isAnomaly && flagged) {
+        boolean isAnomaly = injected != null && injected.isAnomaly();
+        if (injected == SensorSimulator.Injected.DRIFT_ONSET) {
+            onsets.incrementAndGet();
+            if (flagged) {
+                onsetsFlagged.incrementAndGet();
+            }
+        } else if (isAnomaly && flagged) {
             caught.incrementAndGet();
         } else if (isAnomaly) {
             missed.incrementAndGet();

@@ -316,13 +316,13 @@ public final class DemoRunner {
         monitor.stop();
         monitorThread.join(5000);
         view.finish();
-        long injectedAnomalies = injected.entrySet().stream().filter(e -> e.getKey() != SensorSimulator.Injected.NONE)
+        long injectedAnomalies = injected.entrySet().stream().filter(e -> e.getKey().isAnomaly())
                 .mapToLong(Map.Entry::getValue).sum();
         say(String.format(Locale.ROOT, "summary: produced %,d records (%,d malformed) in %.1f s; scored %,d, dead-lettered %,d",
                 produced, malformed, (System.nanoTime() - start) / 1e9, meters.scoredCount(), meters.deadLetteredCount()));
         List<String> kinds = new ArrayList<>();
         injected.forEach((k, v) -> {
-            if (k != SensorSimulator.Injected.NONE) {
+            if (k.isAnomaly()) {
                 kinds.add(k.name().toLowerCase(Locale.ROOT) + " " + v);
             }
         });
@@ -330,5 +330,9 @@ public final class DemoRunner {
                 injectedAnomalies, String.join(", ", kinds), monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(),
                 monitor.falseAlarms.get() + monitor.normals.get(),
                 100.0 * monitor.falseAlarms.get() / Math.max(1, monitor.falseAlarms.get() + monitor.normals.get())));
+        if (monitor.onsets.get() > 0) {
+            say(String.format(Locale.ROOT, "drift onsets (a drift under way, not yet out of band; counted neither way): %,d readings, %,d flagged",
+                    monitor.onsets.get(), monitor.onsetsFlagged.get()));
+        }
     }
 }

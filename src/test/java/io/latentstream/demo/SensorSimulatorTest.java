@@ -38,6 +38,26 @@ class SensorSimulatorTest {
         assertTrue(counts.get(SensorSimulator.Injected.NONE) > 0.9 * 60_000, counts.toString());
     }
 
+    /** A drift is an onset (neither caught nor missed, nor a false alarm) until it is out of band. */
+    @Test
+    void aDriftIsAnOnsetBeforeItIsAnAnomaly() {
+        SensorSimulator sim = new SensorSimulator(6, 3, 0, -1);
+        Map<String, Integer> onsetsBeforeDrift = new java.util.HashMap<>();
+        int drifts = 0;
+        for (int i = 0; i < 60_000; i++) {
+            SensorSimulator.Reading r = sim.next();
+            if (r.injected() == SensorSimulator.Injected.DRIFT_ONSET) {
+                onsetsBeforeDrift.merge(r.entity(), 1, Integer::sum);
+            } else if (r.injected() == SensorSimulator.Injected.DRIFT) {
+                drifts++;
+                assertTrue(onsetsBeforeDrift.getOrDefault(r.entity(), 0) > 0, "a drift of " + r.entity() + " without an onset first");
+            }
+        }
+        assertTrue(drifts > 0, "no drift in 60,000 readings");
+        assertTrue(!SensorSimulator.Injected.DRIFT_ONSET.isAnomaly() && !SensorSimulator.Injected.NONE.isAnomaly()
+                && SensorSimulator.Injected.DRIFT.isAnomaly());
+    }
+
     @Test
     void entitiesHaveDifferentBaselines() {
         SensorSimulator sim = new SensorSimulator(2, 5, 0, -1);

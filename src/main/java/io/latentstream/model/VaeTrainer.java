@@ -83,7 +83,7 @@ public final class VaeTrainer {
             shuffle(order, split);
         }
         // Held-out rows (flagged by the live model) are never trained on; those in the validation part
-        // only calibrate the threshold (see calibrationRows).
+        // only calibrate the threshold (see calibrationScores).
         int[] trainIdx = Arrays.stream(order, 0, n - nVal).filter(i -> !data.isHeldOut(i)).toArray();
         int[] valIdx = Arrays.stream(order, n - nVal, n).filter(i -> !data.isHeldOut(i)).toArray();
         int[] heldOutValIdx = Arrays.stream(order, n - nVal, n).filter(data::isHeldOut).toArray();
@@ -318,12 +318,12 @@ public final class VaeTrainer {
      * <p>Why the held-out rows count: they are the rows the live model flagged, i.e. the normal tail
      * at its calibrated rate plus the real anomalies. Calibrating on the other rows alone puts the
      * new threshold at the q-quantile of data already cut at the old threshold, about the
-     * (2q − 1)-quantile of normal data: every routine retrain would then double the false-alarm rate
-     * it started from (1% → 2% → 3% …). The live model is taken to be calibrated: of the M rows of this
+     * (2q − 1)-quantile of normal data: every routine retrain would add another 1 − q to the
+     * false-alarm rate (1% → 2% → 3% …). The live model is taken to be calibrated: of the M rows of this
      * part it flags (1 − q)·M of the normal ones (twice that for direction both); the flagged rows
      * beyond that are presumed anomalies, and the ones the new model finds farthest out leave the
-     * calibration. (Gross anomalies would also leave by the far-out fence; this catches the moderate
-     * ones, which would otherwise lift the threshold to them.)
+     * calibration, the moderate ones as well as the gross ones (which the far-out fence used without
+     * flags would catch, but the moderate ones would lift the threshold to them).
      */
     static double[] calibrationScores(double[] valScores, double[] heldOutScores, TrainOptions o) {
         if (heldOutScores.length == 0) {

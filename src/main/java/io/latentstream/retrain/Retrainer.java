@@ -181,7 +181,7 @@ public final class Retrainer {
         meters.trainingDuration(secs(trainStart));
 
         // The gate: both models on the same newest slice (the challenger's validation rows and the
-        // flagged rows held out beside them): the error on the rows trained-on kind, the rates on all.
+        // flagged rows held out beside them): the error on the rows not held out, the flag rates on all.
         int n = data.rows();
         int from = n - Math.max(1, (int) Math.round(n * 0.2));
         double[][] slice = java.util.Arrays.copyOfRange(data.x(), from, n);

@@ -27,8 +27,8 @@ import java.util.Random;
  * The recent window of the samples topic, bounded by time and by count: records newer than
  * {@code now - window}, reservoir-sampled down to {@code maxSamples} (uniform over the window), then
  * ordered by time so the newest slice can be held out. Flagged samples the {@link Flagged} mode does
- * not train on are in the window marked held out ({@link TrainingData#heldOut()}). Read read_committed, from the offsets of the
- * window start up to the end offsets seen when reading began.
+ * not train on are in the window marked held out ({@link TrainingData#heldOut()}). Read
+ * read_committed, from the offsets of the window start up to the end offsets seen when reading began.
  */
 public final class SamplesWindow {
     /** The window: rows in time order and where they came from. */

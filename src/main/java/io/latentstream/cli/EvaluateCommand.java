@@ -2,8 +2,11 @@ package io.latentstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.latentstream.config.AppConfig;
+import io.latentstream.config.Settings;
 import io.latentstream.eval.Evaluation;
 import io.latentstream.eval.LabelledCsv;
+import io.latentstream.eval.RetrainReplay;
 import io.latentstream.model.ModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +27,7 @@ import java.util.concurrent.Callable;
             "With --train-and-evaluate the model is trained on the protocol's training rows first."},
         footer = {"", "Examples:",
             "  latentstream evaluate --train-and-evaluate --protocol A --input ../shared/data/shuttle.csv",
+            "  latentstream evaluate --train-and-evaluate --protocol B --retrain-windows 5 --input ../shared/data/shuttle.csv",
             "  latentstream train --protocol B --input ../shared/data/digits.csv --out d.lsb && \\",
             "    latentstream evaluate --model d.lsb --protocol B --input ../shared/data/digits.csv --json"})
 public final class EvaluateCommand implements Callable<Integer> {
@@ -54,6 +58,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--retrain-windows", paramLabel = "K", defaultValue = "0",
+            description = {"Protocol B only: then cut the test rows (in file order) into K windows; the live model scores "
+                    + "each one (false alarms, recall), then a routine retrain reads it as the retrainer would (the live "
+                    + "model's flags held out of training; retrain.epochs and the gate's tolerances at their defaults) and "
+                    + "its gate decides which model scores the next window. 0 (default): no replay."})
+    int retrainWindows;
+
     @Mixin
     TrainingFlags flags;
 
@@ -61,6 +72,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if ((model == null) == !trainAndEvaluate) {
             throw new UsageError("give either --model MODEL.lsb or --train-and-evaluate");
+        }
+        if (retrainWindows != 0 && (protocol != Evaluation.Protocol.B || retrainWindows < 2)) {
+            throw new UsageError("--retrain-windows needs --protocol B and at least 2 windows");
         }
         PrintWriter out = spec.commandLine().getOut();
         LabelledCsv data = TrainCommand.read(input, contextColumn, labelColumn, ignored);
@@ -87,10 +101,29 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
+        RetrainReplay.Report replay = null;
+        if (retrainWindows > 0) {
+            AppConfig defaults = AppConfig.defaults();
+            PrintWriter progress = json ? spec.commandLine().getErr() : out;
+            try {
+                replay = RetrainReplay.run(bundle, data, split, retrainWindows, defaults.getInt(Settings.RETRAIN_EPOCHS),
+                        defaults.getDouble(Settings.RETRAIN_TOLERANCE), defaults.getDouble(Settings.RETRAIN_RATE_TOLERANCE), line -> {
+                            progress.println(line);
+                            progress.flush();
+                        });
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            out.println(mapper.writeValueAsString(replay == null ? report : Map.of("evaluation", report, "retrain_replay", replay)));
         } else {
             out.print(report.table());
+            if (replay != null) {
+                out.println();
+                out.print(replay.table());
+            }
         }
         out.flush();
         return ExitCodes.OK;

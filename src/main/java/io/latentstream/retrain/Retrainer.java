@@ -32,6 +32,9 @@ public final class Retrainer {
 
     public enum Outcome { PUBLISHED, REJECTED, SKIPPED, FAILED }
 
+    /** The newest share of a window: the challenger's validation and calibration rows, and the gate's slice. */
+    static final double NEWEST_SLICE = 0.2;
+
     /** What a run decided, and the figures it decided on. */
     public record Decision(Outcome outcome, String reason, Long championVersion, Long challengerVersion, String trigger,
                            Map<String, Double> figures, double seconds) {
@@ -169,21 +172,51 @@ public final class Retrainer {
         }
         TrainingData data = w.data();
         long version = latestVersion + 1;
-        TrainOptions o = TrainOptions.defaults().withEpochs(cfg.getInt(Settings.RETRAIN_EPOCHS)).withValidation(0.2, true)
-                .withTrimFraction(0.1).withScoring(champion.manifest().scoring().quantile(),
-                        io.latentstream.model.Direction.parse(champion.manifest().scoring().direction()),
-                        champion.manifest().scoring().sensitivity());
         Map<String, String> window = new LinkedHashMap<>(w.provenance());
         window.put("trigger", trigger);
         long trainStart = System.nanoTime();
-        ModelBundle challenger = VaeTrainer.train(data, o, new VaeTrainer.Identity(champion.manifest().name(), version,
-                champion.version(), window), champion, null);
+        ModelBundle challenger = trainChallenger(champion, data, cfg.getInt(Settings.RETRAIN_EPOCHS), version, window);
         meters.trainingDuration(secs(trainStart));
+        boolean routine = !acceptNewNormal && !trigger.startsWith("drift");
+        Verdict v = judge(champion, challenger, data, routine, acceptNewNormal, cfg.getDouble(Settings.RETRAIN_TOLERANCE),
+                cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE));
+        if (v.published()) {
+            publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
+        }
+        return new Decision(v.published() ? Outcome.PUBLISHED : Outcome.REJECTED, v.reason(), champion.version(), version, trigger,
+                v.figures(), secs(t0));
+    }
 
-        // The gate: both models on the same newest slice (the challenger's validation rows and the
-        // flagged rows held out beside them): the error on the rows not held out, the flag rates on all.
+    /**
+     * The challenger of a window: warm-started from the champion, robust (10% trimmed loss), the
+     * newest 20% of the window for validation and calibration, the champion's scoring settings.
+     */
+    public static ModelBundle trainChallenger(ModelBundle champion, TrainingData window, int epochs, long version,
+                                              Map<String, String> provenance) {
+        TrainOptions o = TrainOptions.defaults().withEpochs(epochs).withValidation(NEWEST_SLICE, true)
+                .withTrimFraction(0.1).withScoring(champion.manifest().scoring().quantile(),
+                        io.latentstream.model.Direction.parse(champion.manifest().scoring().direction()),
+                        champion.manifest().scoring().sensitivity());
+        return VaeTrainer.train(window, o, new VaeTrainer.Identity(champion.manifest().name(), version, champion.version(),
+                provenance), champion, null);
+    }
+
+    /** The gate's verdict: published (the challenger may replace the champion) or not, why, and on which figures. */
+    public record Verdict(boolean published, String reason, Map<String, Double> figures) {
+    }
+
+    /**
+     * The gate: champion and challenger on the same newest slice of the window (the challenger's
+     * validation rows and the flagged rows held out beside them): the error on the rows not held
+     * out, the flag rates on all of them.
+     *
+     * @param routine         neither a drift run nor accept-new-normal: must not learn what the champion flags
+     * @param acceptNewNormal an operator's re-baseline: the anomaly-rate check is off
+     */
+    public static Verdict judge(ModelBundle champion, ModelBundle challenger, TrainingData data, boolean routine,
+                                boolean acceptNewNormal, double tol, double rateTol) {
         int n = data.rows();
-        int from = n - Math.max(1, (int) Math.round(n * 0.2));
+        int from = n - Math.max(1, (int) Math.round(n * NEWEST_SLICE));
         double[][] slice = java.util.Arrays.copyOfRange(data.x(), from, n);
         String[] sliceCtx = data.contexts() == null ? null : java.util.Arrays.copyOfRange(data.contexts(), from, n);
         boolean[] sliceHeldOut = new boolean[slice.length];
@@ -210,31 +243,26 @@ public final class Retrainer {
         }
         double kept = championFlags == 0 ? 1 : (double) bothFlag / championFlags;
         f.put("champion_flags_kept_by_challenger", kept);
-        double tol = cfg.getDouble(Settings.RETRAIN_TOLERANCE);
-        double rateTol = cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE);
         if (chall.error > champ.error * (1 + tol)) {
-            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
-                    "challenger reconstruction error %.4f worse than champion %.4f beyond %.0f%%", chall.error, champ.error, tol * 100),
-                    champion.version(), version, trigger, f, secs(t0));
+            return new Verdict(false, String.format(Locale.ROOT,
+                    "challenger reconstruction error %.4f worse than champion %.4f beyond %.0f%%", chall.error, champ.error, tol * 100), f);
         }
         // A routine retrain must not learn what the champion flags as normal (an incident, or a window
         // poisoned by anomalies the samples did not mark): re-baselining is for drift runs and
         // accept-new-normal.
-        boolean routine = !acceptNewNormal && !trigger.startsWith("drift");
         if (routine && championFlags >= 10 && championFlags > 3 * rateTol * slice.length && kept < 0.5) {
-            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
+            return new Verdict(false, String.format(Locale.ROOT,
                     "challenger would treat %d of the %d newest records the champion flags as normal (keeps %.0f%%); "
                             + "if this is the new normal, send {\"action\":\"accept-new-normal\"}", championFlags - bothFlag,
-                    championFlags, 100 * kept), champion.version(), version, trigger, f, secs(t0));
+                    championFlags, 100 * kept), f);
         }
         if (!acceptNewNormal && chall.rate > champ.rate + rateTol) {
-            return new Decision(Outcome.REJECTED, String.format(Locale.ROOT,
+            return new Verdict(false, String.format(Locale.ROOT,
                     "challenger flags %.2f%% of the newest slice, champion %.2f%% (tolerance %.2f%%)", 100 * chall.rate,
-                    100 * champ.rate, 100 * rateTol), champion.version(), version, trigger, f, secs(t0));
+                    100 * champ.rate, 100 * rateTol), f);
         }
-        publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
-        return new Decision(Outcome.PUBLISHED, String.format(Locale.ROOT, "v%d published: error %.4f vs %.4f, anomaly rate %.2f%% vs %.2f%%",
-                version, chall.error, champ.error, 100 * chall.rate, 100 * champ.rate), champion.version(), version, trigger, f, secs(t0));
+        return new Verdict(true, String.format(Locale.ROOT, "v%d published: error %.4f vs %.4f, anomaly rate %.2f%% vs %.2f%%",
+                challenger.version(), chall.error, champ.error, 100 * chall.rate, 100 * champ.rate), f);
     }
 
     private record Gate(double error, double rate, boolean[] flagged) {

@@ -67,6 +67,17 @@ class ModelCommandsTest {
         assertEquals(0, json.code(), json.err());
         assertTrue(json.out().trim().startsWith("{") && json.out().contains("\"rocAuc\""), json.out());
 
+        // The retrain replay, conditional model: 420 test rows in 2 windows, one routine retrain between them.
+        CliTest.Result replay = CliTest.run("evaluate", "--train-and-evaluate", "--input", csv(true).toString(), "--protocol", "B",
+                "--epochs", "5", "--context-column", "site", "--retrain-windows", "2");
+        assertEquals(0, replay.code(), replay.err());
+        assertTrue(replay.out().contains("| 1 | 210 | v1 |") && replay.out().contains("| 2 | 210 | v"), replay.out());
+        assertTrue(replay.out().contains("window 1/2: v1 false alarms"), replay.out());
+        CliTest.Result notB = CliTest.run("evaluate", "--model", model.toString(), "--input", data.toString(), "--protocol", "A",
+                "--retrain-windows", "3");
+        assertEquals(ExitCodes.USAGE, notB.code());
+        assertTrue(notB.err().contains("--retrain-windows needs --protocol B"), notB.err());
+
         CliTest.Result gen = CliTest.run("generate", "--model", model.toString(), "--count", "5");
         assertEquals(0, gen.code(), gen.err());
         String[] lines = gen.out().trim().split("\n");

@@ -62,7 +62,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = {"Protocol B only: then cut the test rows (in file order) into K windows; the live model scores "
                     + "each one (false alarms, recall), then a routine retrain reads it as the retrainer would (the live "
                     + "model's flags held out of training; retrain.epochs and the gate's tolerances at their defaults) and "
-                    + "its gate decides which model scores the next window. 0 (default): no replay."})
+                    + "its gate decides which model scores the next window (retrain.min.samples is not applied: K sets the window "
+                    + "size). 0 (default): no replay."})
     int retrainWindows;
 
     @Mixin

@@ -97,7 +97,7 @@ public final class RetrainReplay {
                         live.conditional() ? live.manifest().context().column() : null, "window " + (k + 1), flagged);
                 ModelBundle challenger = Retrainer.trainChallenger(live, window, epochs, live.version() + 1,
                         Map.of("window", Integer.toString(k + 1)));
-                Retrainer.Verdict v = Retrainer.judge(live, challenger, window, true, false, tol, rateTol);
+                Retrainer.Verdict v = Retrainer.judge(live, challenger, window, Retrainer.Run.ROUTINE, tol, rateTol);
                 retrain = v.published() ? v.reason() : "rejected: " + v.reason();
                 next = v.published() ? challenger : live;
             }

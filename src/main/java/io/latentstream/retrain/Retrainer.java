@@ -32,6 +32,26 @@ public final class Retrainer {
 
     public enum Outcome { PUBLISHED, REJECTED, SKIPPED, FAILED }
 
+    /** What kind of run a retrain is: it decides which flagged samples are trained on and which gate checks apply. */
+    public enum Run {
+        /** Schedule, control message, POST /retrain: must not learn what the champion flags. */
+        ROUTINE(SamplesWindow.Flagged.EXCLUDE),
+        /** A drift trigger: a shifted entity's flagged samples are the candidate new normal. */
+        DRIFT(SamplesWindow.Flagged.MAJORITY_CONTEXTS),
+        /** An operator's re-baseline: trains on every sample, no anomaly-rate check. */
+        ACCEPT_NEW_NORMAL(SamplesWindow.Flagged.INCLUDE);
+
+        final SamplesWindow.Flagged flagged;
+
+        Run(SamplesWindow.Flagged flagged) {
+            this.flagged = flagged;
+        }
+
+        static Run of(String trigger, boolean acceptNewNormal) {
+            return acceptNewNormal ? ACCEPT_NEW_NORMAL : trigger.startsWith("drift") ? DRIFT : ROUTINE;
+        }
+    }
+
     /** The newest share of a window: the challenger's validation and calibration rows, and the gate's slice. */
     static final double NEWEST_SLICE = 0.2;
 
@@ -159,8 +179,7 @@ public final class Retrainer {
     private Decision challenge(ModelBundle champion, long latestVersion, String trigger, boolean acceptNewNormal, long t0) {
         SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
                 cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
-                acceptNewNormal ? SamplesWindow.Flagged.INCLUDE
-                        : trigger.startsWith("drift") ? SamplesWindow.Flagged.MAJORITY_CONTEXTS : SamplesWindow.Flagged.EXCLUDE,
+                Run.of(trigger, acceptNewNormal).flagged,
                 Duration.ofMinutes(2));
         int trainable = w.data() == null ? 0 : w.data().trainableRows();
         meters.samplesWindow(trainable);
@@ -177,8 +196,7 @@ public final class Retrainer {
         long trainStart = System.nanoTime();
         ModelBundle challenger = trainChallenger(champion, data, cfg.getInt(Settings.RETRAIN_EPOCHS), version, window);
         meters.trainingDuration(secs(trainStart));
-        boolean routine = !acceptNewNormal && !trigger.startsWith("drift");
-        Verdict v = judge(champion, challenger, data, routine, acceptNewNormal, cfg.getDouble(Settings.RETRAIN_TOLERANCE),
+        Verdict v = judge(champion, challenger, data, Run.of(trigger, acceptNewNormal), cfg.getDouble(Settings.RETRAIN_TOLERANCE),
                 cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE));
         if (v.published()) {
             publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
@@ -210,11 +228,10 @@ public final class Retrainer {
      * validation rows and the flagged rows held out beside them): the error on the rows not held
      * out, the flag rates on all of them.
      *
-     * @param routine         neither a drift run nor accept-new-normal: must not learn what the champion flags
-     * @param acceptNewNormal an operator's re-baseline: the anomaly-rate check is off
+     * @param run which checks apply: a routine run must keep the champion's flags, accept-new-normal has no rate check
      */
-    public static Verdict judge(ModelBundle champion, ModelBundle challenger, TrainingData data, boolean routine,
-                                boolean acceptNewNormal, double tol, double rateTol) {
+    public static Verdict judge(ModelBundle champion, ModelBundle challenger, TrainingData data, Run run, double tol,
+                                double rateTol) {
         int n = data.rows();
         int from = n - Math.max(1, (int) Math.round(n * NEWEST_SLICE));
         double[][] slice = java.util.Arrays.copyOfRange(data.x(), from, n);
@@ -250,13 +267,13 @@ public final class Retrainer {
         // A routine retrain must not learn what the champion flags as normal (an incident, or a window
         // poisoned by anomalies the samples did not mark): re-baselining is for drift runs and
         // accept-new-normal.
-        if (routine && championFlags >= 10 && championFlags > 3 * rateTol * slice.length && kept < 0.5) {
+        if (run == Run.ROUTINE && championFlags >= 10 && championFlags > 3 * rateTol * slice.length && kept < 0.5) {
             return new Verdict(false, String.format(Locale.ROOT,
                     "challenger would treat %d of the %d newest records the champion flags as normal (keeps %.0f%%); "
                             + "if this is the new normal, send {\"action\":\"accept-new-normal\"}", championFlags - bothFlag,
                     championFlags, 100 * kept), f);
         }
-        if (!acceptNewNormal && chall.rate > champ.rate + rateTol) {
+        if (run != Run.ACCEPT_NEW_NORMAL && chall.rate > champ.rate + rateTol) {
             return new Verdict(false, String.format(Locale.ROOT,
                     "challenger flags %.2f%% of the newest slice, champion %.2f%% (tolerance %.2f%%)", 100 * chall.rate,
                     100 * champ.rate, 100 * rateTol), f);

@@ -113,15 +113,11 @@ public final class RetrainReplay {
     /** The live model's flags on each row of a window. */
     private static boolean[] flags(ModelBundle model, LabelledCsv w) {
         FastScorer s = new FastScorer(model);
-        FastScorer.Scratch scratch = s.newScratch();
-        float[] row = new float[s.inputDim()];
-        boolean[] flagged = new boolean[w.rows()];
+        int[] slots = w.contexts() == null ? null : Arrays.stream(w.contexts()).mapToInt(s::contextSlot).toArray();
+        double[] scores = s.scoreAll(w.x(), slots);
+        boolean[] flagged = new boolean[scores.length];
         for (int i = 0; i < flagged.length; i++) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (float) w.x()[i][j];
-            }
-            int slot = w.contexts() == null ? 0 : s.contextSlot(w.contexts()[i]);
-            flagged[i] = s.isAnomaly(s.score(row, slot, scratch));
+            flagged[i] = s.isAnomaly(scores[i]);
         }
         return flagged;
     }

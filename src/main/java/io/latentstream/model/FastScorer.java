@@ -246,6 +246,25 @@ public final class FastScorer {
     }
 
     /**
+     * Scores of many rows, one at a time, for offline work (calibration, evaluation, replays); the
+     * stream scores with {@link #score} and a scratch of its own.
+     *
+     * @param slots context slot per row, or null for slot 0 (a plain VAE)
+     */
+    public double[] scoreAll(double[][] rows, int[] slots) {
+        Scratch scratch = newScratch();
+        float[] row = new float[inputDim()];
+        double[] out = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) rows[i][j];
+            }
+            out[i] = score(row, slots == null ? 0 : slots[i], scratch);
+        }
+        return out;
+    }
+
+    /**
      * Scores one record.
      *
      * @param x    raw feature values (length inputDim, finite)

@@ -270,8 +270,8 @@ public final class VaeTrainer {
         }
         FastScorer weighted = new FastScorer(new ModelBundle(draft.withScoring(
                 new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), featureWeights)), best));
-        double[] valScores = scores(weighted, valX, valSlots);
-        double[] heldOutScores = scores(weighted, select(data.x(), heldOutValIdx),
+        double[] valScores = weighted.scoreAll(valX, valSlots);
+        double[] heldOutScores = weighted.scoreAll(select(data.x(), heldOutValIdx),
                 slots == null ? null : selectInt(slots, heldOutValIdx));
         double[] calibrationScores = calibrationScores(valScores, heldOutScores, o);
         double[] sortedScores = calibrationScores.clone();
@@ -425,19 +425,6 @@ public final class VaeTrainer {
         for (int t = 0; t < k; t++) {
             out[0][t] = sum[t] / x.length;
             out[1][t] = Math.max(sq[t] / x.length - out[0][t] * out[0][t], 1e-6);
-        }
-        return out;
-    }
-
-    static double[] scores(FastScorer s, double[][] x, int[] slots) {
-        FastScorer.Scratch scratch = s.newScratch();
-        float[] row = new float[s.inputDim()];
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (float) x[i][j];
-            }
-            out[i] = s.score(row, slots == null ? 0 : slots[i], scratch);
         }
         return out;
     }

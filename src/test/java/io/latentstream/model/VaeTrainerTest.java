@@ -125,7 +125,7 @@ class VaeTrainerTest {
         assertEquals(1, refits.size(), "robust training reports its refit once");
         assertTrue(refits.get(0)[1] > 0, "the shifted cluster's training rows are left out of the refit: " + refits.get(0)[1]);
         FastScorer s = new FastScorer(b);
-        double[] scores = VaeTrainer.scores(s, x, null);
+        double[] scores = s.scoreAll(x, null);
         int flagged = 0;
         int anomalies = 0;
         for (int i = 0; i < x.length; i++) {

@@ -23,23 +23,35 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code latentstream decode}: latent frames back to approximate records. */
 @Command(name = "decode", mixinStandardHelpOptions = true,
-        description = {"Turn latent frames back into approximate records (CSV: model version, then the features) "
-                + "with the decoder of the model version that made each frame: a --model bundle of that version, "
-                + "else (with bootstrap.servers) the version on the models topic, where the retrainer publishes. "
-                + "A frame from a version found in neither is refused.",
+        description = {"Turn latent frames back into approximate records (CSV) with the decoder of the model version that "
+                + "made each frame: a --model bundle of that version, else (with bootstrap.servers) the version on the "
+                + "models topic, where the retrainer publishes. A frame from a version found in neither is refused.",
+            "From a topic (read_committed): the frames committed when decode starts, or a time range of them "
+                + "(--from, --to), or only some entities (--key); --follow keeps decoding new ones. Columns: timestamp "
+                + "(the frame's record timestamp, which the processor copies from the input record), key, model_version, "
+                + "then the features; one partition's frames in order, so one key's in time order. From a file: "
+                + "model_version, then the features.",
             "Conditional models decode with the frame's record key as context (topic) or --context (file)."},
         footer = {"", "Examples:",
             "  latentstream decode --topic latentstream.latents --bootstrap-server localhost:9092 --max 100",
+            "  latentstream decode --topic latentstream.latents -b localhost:9092 --key pump-7 --from 2026-11-26T08:00:00Z --to 2026-11-26T09:00:00Z",
+            "  latentstream decode --topic latentstream.latents -b localhost:9092 --from 2h > last-two-hours.csv",
+            "  latentstream decode --topic latentstream.latents -b localhost:9092 --from 0s --follow   # new frames only",
             "  latentstream decode --model v1.lsb --model v2.lsb --file frames.bin"})
 public final class DecodeCommand implements Callable<Integer> {
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
+
     @Spec
     CommandSpec spec;
 
@@ -58,118 +70,240 @@ public final class DecodeCommand implements Callable<Integer> {
         @Option(names = "--file", paramLabel = "FILE", description = "Frames written back to back.")
         Path file;
 
-        @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic of frames (read from the beginning, read_committed).")
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic of frames, e.g. <prefix>.latents (read_committed).")
         String topic;
     }
 
     @Option(names = "--context", paramLabel = "V", description = "Context for a conditional model (file input, or instead of keys).")
     String context;
 
-    @Option(names = "--max", paramLabel = "N", defaultValue = "1000", description = "Stop after this many frames. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--from", paramLabel = "TIME", converter = TimePointConverter.class,
+            description = "Topic input: frames stamped at or after TIME: an instant (2026-11-26T08:00:00Z), a date "
+                    + "(2026-11-26, UTC) or a duration before now (90m, 2h, 7d). Default: the start of the topic.")
+    Instant from;
+
+    @Option(names = "--to", paramLabel = "TIME", converter = TimePointConverter.class,
+            description = "Topic input: frames stamped at or before TIME (same forms). Each partition is read up to its first "
+                    + "frame stamped later. Default: up to the frames committed when decode starts.")
+    Instant to;
+
+    @Option(names = "--key", paramLabel = "KEY", description = "Topic input: only frames with this record key, the entity id "
+            + "(repeatable).")
+    List<String> keys = List.of();
+
+    @Option(names = "--follow", description = "Topic input: after the frames committed at start, keep decoding new ones as "
+            + "they are committed, until Ctrl-C or --max.")
+    boolean follow;
+
+    @Option(names = "--max", paramLabel = "N", defaultValue = "0", description = "Stop after this many frames (0 = no limit). "
+            + "Default: ${DEFAULT-VALUE}.")
     long max;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Topic input: stop when nothing new arrives for this long. Default: ${DEFAULT-VALUE}.")
-    Duration timeout;
-
-    private final Map<Long, FastScorer> byVersion = new HashMap<>();
-    private FastScorer.Scratch scratch;
+    private final Map<Long, Decoder> byVersion = new HashMap<>();
     private List<String> header;
+    private boolean topicColumns;
     private AppConfig cfg;
     private ModelCatalog catalog; // the models topic, read once, when a frame needs a version no --model has
     private PrintWriter out;
     private PrintWriter err;
+
+    /** One model version's decoder with its own buffers: frames may alternate between versions. */
+    private record Decoder(FastScorer scorer, FastScorer.Scratch scratch, float[] x) {
+    }
 
     @Override
     public Integer call() throws Exception {
         cfg = Cli.config(spec);
         out = spec.commandLine().getOut();
         err = spec.commandLine().getErr();
+        if (max < 0) {
+            throw new UsageError("--max must be 0 (no limit) or more, not " + max);
+        }
+        if (source.file != null && (from != null || to != null || !keys.isEmpty() || follow)) {
+            throw new UsageError("--from, --to, --key and --follow select frames of a topic: a --file has no timestamps or keys");
+        }
+        if (follow && to != null) {
+            throw new UsageError("--to ends the range and --follow keeps decoding new frames: give one of them");
+        }
+        if (from != null && to != null && to.isBefore(from)) {
+            throw new UsageError("--to " + to + " is before --from " + from);
+        }
+        topicColumns = source.topic != null;
         for (Path m : models) {
             use(Cli.loadBundle(m), "--model");
         }
-        long n = 0;
         if (source.file != null) {
-            byte[] bytes = Files.readAllBytes(source.file);
-            int pos = 0;
-            while (pos < bytes.length && n < max) {
-                LatentFrame.Decoded d;
-                try {
-                    d = LatentFrame.decode(bytes, pos);
-                } catch (LatentFrame.FrameException e) {
-                    throw new UsageError(source.file + " at byte " + pos + ": " + e.getMessage());
-                }
-                emit(d, context);
-                pos += d.length();
-                n++;
-            }
+            decodeFile();
         } else {
-            String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic");
-            Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
-            props.put("bootstrap.servers", bootstrap);
-            props.put("isolation.level", "read_committed");
-            props.put("enable.auto.commit", "false");
-            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> parts = c.partitionsFor(source.topic, Duration.ofSeconds(30)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                if (parts.isEmpty()) {
-                    throw new UsageError("topic " + source.topic + " does not exist");
-                }
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                long idleSince = System.nanoTime();
-                while (n < max && System.nanoTime() - idleSince < timeout.toNanos()) {
-                    var records = c.poll(Duration.ofMillis(200));
-                    if (!records.isEmpty()) {
-                        idleSince = System.nanoTime();
-                    }
-                    for (ConsumerRecord<byte[], byte[]> r : records) {
-                        if (n >= max) {
-                            break;
-                        }
-                        LatentFrame.Decoded d;
-                        try {
-                            d = LatentFrame.decode(r.value(), 0);
-                        } catch (LatentFrame.FrameException e) {
-                            err.println("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
-                            continue;
-                        }
-                        String ctx = context != null ? context : r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                        emit(d, ctx);
-                        n++;
-                    }
-                }
-            }
+            decodeTopic();
         }
-        out.flush();
-        err.println("decoded " + n + " frame(s)");
-        err.flush();
         return ExitCodes.OK;
     }
 
+    private void decodeFile() throws java.io.IOException {
+        byte[] bytes = Files.readAllBytes(source.file);
+        int pos = 0;
+        long n = 0;
+        while (pos < bytes.length && (max == 0 || n < max)) {
+            LatentFrame.Decoded d;
+            try {
+                d = LatentFrame.decode(bytes, pos);
+            } catch (LatentFrame.FrameException e) {
+                throw new UsageError(source.file + " at byte " + pos + ": " + e.getMessage());
+            }
+            out.println(decode(d, context, new StringBuilder()));
+            pos += d.length();
+            n++;
+        }
+        out.flush();
+        err.println("decoded " + n + " frame(s)" + (pos < bytes.length ? "; stopped at --max " + max + " before the end of the file" : ""));
+        err.flush();
+    }
+
+    /**
+     * Reads the topic from the start of the range to the end offsets a read_committed consumer sees
+     * at start (its last stable offsets; with --to, each partition's first frame stamped later), so
+     * a bounded decode ends as soon as it has read them, however quiet or busy the topic is.
+     */
+    private void decodeTopic() {
+        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic");
+        Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
+        props.put("bootstrap.servers", bootstrap);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
+        Set<String> wanted = new HashSet<>(keys);
+        long fromMs = from == null ? Long.MIN_VALUE : from.toEpochMilli();
+        long toMs = to == null ? Long.MAX_VALUE : to.toEpochMilli();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(source.topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (parts.isEmpty()) {
+                throw new UsageError("topic " + source.topic + " does not exist");
+            }
+            Map<TopicPartition, Long> end = c.endOffsets(parts); // read_committed: the last stable offsets
+            Map<TopicPartition, Long> start = from == null ? c.beginningOffsets(parts) : offsetsAt(c, parts, fromMs, end);
+            if (to != null && toMs < Long.MAX_VALUE) {
+                Map<TopicPartition, Long> later = offsetsAt(c, parts, toMs + 1, end);
+                later.forEach((tp, o) -> end.merge(tp, o, Math::min));
+            }
+            Set<TopicPartition> open = new HashSet<>();
+            long range = 0;
+            for (TopicPartition tp : parts) {
+                if (follow || start.get(tp) < end.get(tp)) {
+                    open.add(tp);
+                    range += Math.max(0, end.get(tp) - start.get(tp));
+                }
+            }
+            c.assign(open);
+            open.forEach(tp -> c.seek(tp, start.get(tp)));
+            long n = 0;
+            long read = 0;
+            long skipped = 0;
+            long lastProgress = System.nanoTime();
+            long readAtProgress = 0;
+            StringBuilder line = new StringBuilder();
+            boolean more = false; // --max stopped it with records of the range left
+            while (!open.isEmpty() && !more) {
+                var polled = c.poll(Duration.ofMillis(200)).iterator();
+                while (polled.hasNext()) {
+                    ConsumerRecord<byte[], byte[]> r = polled.next();
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (!follow && r.offset() >= end.get(tp)) {
+                        continue; // past the range (a record the poll brought before the partition was paused)
+                    }
+                    read++;
+                    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.timestamp() < fromMs || r.timestamp() > toMs || (!wanted.isEmpty() && !wanted.contains(key))) {
+                        continue;
+                    }
+                    LatentFrame.Decoded d;
+                    try {
+                        d = LatentFrame.decode(r.value(), 0);
+                    } catch (LatentFrame.FrameException e) {
+                        err.println("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+                        skipped++;
+                        continue;
+                    }
+                    line.setLength(0);
+                    line.append(Instant.ofEpochMilli(r.timestamp())).append(',').append(csvField(key)).append(',');
+                    out.println(decode(d, context != null ? context : key, line));
+                    if (++n == max) {
+                        more = polled.hasNext() || follow;
+                        break;
+                    }
+                }
+                if (!follow && !more) {
+                    for (TopicPartition tp : List.copyOf(open)) {
+                        if (c.position(tp) >= end.get(tp)) {
+                            open.remove(tp);
+                            c.pause(List.of(tp));
+                        }
+                    }
+                } else {
+                    out.flush(); // frames appear as they are committed
+                }
+                more |= max > 0 && n == max && !open.isEmpty();
+                if (System.nanoTime() - lastProgress > PROGRESS_NANOS && read > readAtProgress) {
+                    lastProgress = System.nanoTime();
+                    readAtProgress = read;
+                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %,d record(s) read%s", n, read,
+                            follow ? ", following" : String.format(Locale.ROOT, " of about %,d in range", range)));
+                    err.flush();
+                }
+            }
+            out.flush();
+            err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", n, source.topic, read,
+                    skipped == 0 ? "" : ", " + skipped + " undecodable skipped",
+                    more ? "; stopped at --max " + max + (follow ? "" : " before the end of the range") : ""));
+            err.flush();
+        }
+    }
+
+    /** Per partition, the first offset stamped at or after {@code ms}; the end offset when there is none. */
+    private static Map<TopicPartition, Long> offsetsAt(KafkaConsumer<?, ?> c, List<TopicPartition> parts, long ms,
+                                                      Map<TopicPartition, Long> end) {
+        Map<TopicPartition, Long> query = new HashMap<>();
+        parts.forEach(tp -> query.put(tp, ms));
+        Map<TopicPartition, Long> at = new HashMap<>();
+        c.offsetsForTimes(query).forEach((tp, o) -> at.put(tp, o == null ? end.get(tp) : o.offset()));
+        return at;
+    }
+
+    /** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break; empty for no key. */
+    static String csvField(String v) {
+        if (v == null) {
+            return "";
+        }
+        boolean quote = false;
+        for (int i = 0; i < v.length() && !quote; i++) {
+            char ch = v.charAt(i);
+            quote = ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
+        }
+        return quote ? '"' + v.replace("\"", "\"\"") + '"' : v;
+    }
+
     /** Adds a decoder; the first one fixes the CSV header, which every later one must match. */
-    private FastScorer use(ModelBundle b, String from) {
+    private void use(ModelBundle b, String from) {
         if (header == null) {
             header = b.features();
-            out.println("model_version," + String.join(",", header));
+            out.println((topicColumns ? "timestamp,key," : "") + "model_version," + String.join(",", header));
         } else if (!header.equals(b.features())) {
             throw new UsageError("model v" + b.version() + " (" + from + ") has features " + b.features()
                     + ", not the " + header + " of the versions before it");
         }
         FastScorer s = new FastScorer(b);
-        byVersion.put(b.version(), s);
+        byVersion.put(b.version(), new Decoder(s, s.newScratch(), new float[s.inputDim()]));
         Double nrmse = b.manifest().validation().get("nrmse");
         err.println(String.format(Locale.ROOT, "model v%d (%s)", b.version(), from) + (nrmse == null ? ""
                 : String.format(Locale.ROOT, ": expected reconstruction error NRMSE %.3f (standardized, validation rows)", nrmse)));
         err.flush();
-        return s;
     }
 
     /** The decoder of a version: a --model bundle, else the verified bundle on the models topic. */
-    private FastScorer decoderOf(long version) {
-        FastScorer s = byVersion.get(version);
-        if (s != null) {
-            return s;
+    private Decoder decoderOf(long version) {
+        Decoder known = byVersion.get(version);
+        if (known != null) {
+            return known;
         }
         String given = models.isEmpty() ? "no --model bundle was given" : "the --model bundle(s) are version(s) " + byVersion.keySet();
         if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
@@ -190,22 +324,23 @@ public final class DecodeCommand implements Callable<Integer> {
         if (!v.ok()) {
             throw new UsageError("model version " + version + " on " + topic + " is refused: " + v.message());
         }
-        return use(v.bundle(), topic);
+        use(v.bundle(), topic);
+        return byVersion.get(version);
     }
 
-    private void emit(LatentFrame.Decoded d, String ctx) {
-        FastScorer s = decoderOf(d.modelVersion());
+    /** Appends model_version and the decoded features to {@code line}. */
+    private StringBuilder decode(LatentFrame.Decoded d, String ctx, StringBuilder line) {
+        Decoder dec = decoderOf(d.modelVersion());
+        FastScorer s = dec.scorer();
         if (d.values().length != s.latentDim()) {
             throw new UsageError("a frame of dimension " + d.values().length + " does not fit model v" + s.version()
                     + " (latent " + s.latentDim() + ")");
         }
-        scratch = s.newScratch(); // per frame: frames may alternate between model versions
-        float[] x = new float[s.inputDim()];
-        s.decode(d.values(), s.contextSlot(ctx), x, scratch);
-        StringBuilder sb = new StringBuilder().append(d.modelVersion());
-        for (float v : x) {
-            sb.append(',').append(v);
+        s.decode(d.values(), s.contextSlot(ctx), dec.x(), dec.scratch());
+        line.append(d.modelVersion());
+        for (float v : dec.x()) {
+            line.append(',').append(v);
         }
-        out.println(sb);
+        return line;
     }
 }

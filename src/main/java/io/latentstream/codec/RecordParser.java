@@ -34,6 +34,14 @@ public final class RecordParser {
     private final int maxBytes;
     private final boolean contextRequired;
     private final ParsedRecord out;
+    // JSON objects with one field per feature ({"temp":61.2,"rpm":1500}): slot by feature name, or
+    // null when the parser was given no names. Values go to `named` first, so a "features" array
+    // anywhere in the object still wins; `namedIn[slot] == records` marks a slot seen in this record.
+    private final java.util.Map<String, Integer> slotByName;
+    private final java.util.List<String> featureNames;
+    private final float[] named;
+    private final long[] namedIn;
+    private long records;
 
     /**
      * @param format          value format
@@ -42,11 +50,39 @@ public final class RecordParser {
      * @param contextRequired the model is conditional: a context (value field, or else the key) is needed
      */
     public RecordParser(InputFormat format, int dim, int maxBytes, boolean contextRequired) {
+        this(format, dim, null, maxBytes, contextRequired);
+    }
+
+    /**
+     * A parser that also reads JSON objects with one field per feature, named as the model's
+     * features ({@code {"temp":61.2,"rpm":1500,"context":"pump-7"}}).
+     *
+     * @param featureNames the model's feature names, in slot order
+     */
+    public RecordParser(InputFormat format, java.util.List<String> featureNames, int maxBytes, boolean contextRequired) {
+        this(format, featureNames.size(), featureNames, maxBytes, contextRequired);
+    }
+
+    private RecordParser(InputFormat format, int dim, java.util.List<String> featureNames, int maxBytes, boolean contextRequired) {
         this.format = format;
         this.dim = dim;
         this.maxBytes = maxBytes;
         this.contextRequired = contextRequired;
         this.out = new ParsedRecord(dim);
+        this.featureNames = featureNames == null ? null : java.util.List.copyOf(featureNames);
+        if (featureNames == null) {
+            slotByName = null;
+            named = null;
+            namedIn = null;
+        } else {
+            slotByName = new java.util.HashMap<>();
+            for (int i = 0; i < featureNames.size(); i++) {
+                slotByName.putIfAbsent(featureNames.get(i), i);
+            }
+            named = new float[dim];
+            namedIn = new long[dim];
+            java.util.Arrays.fill(namedIn, -1);
+        }
     }
 
     /** Parses one record; the result is valid until the next call. */
@@ -165,6 +201,8 @@ public final class RecordParser {
                 readArray(p);
             } else if (t == JsonToken.START_OBJECT) {
                 boolean sawFeatures = false;
+                int namedCount = 0;
+                records++;
                 while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
                     JsonToken v = p.nextToken();
@@ -192,17 +230,26 @@ public final class RecordParser {
                                 throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"ts\" must be epoch milliseconds");
                             }
                         }
-                        default -> p.skipChildren(); // other fields are allowed and ignored
+                        default -> {
+                            Integer slot = slotByName == null ? null : slotByName.get(name);
+                            if (slot == null) {
+                                p.skipChildren(); // other fields are allowed and ignored
+                            } else {
+                                readNamed(p, v, name, slot);
+                                namedCount++;
+                            }
+                        }
                     }
                 }
                 if (t != JsonToken.END_OBJECT) {
                     throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
                 }
                 if (!sawFeatures) {
-                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "object has no \"features\" array");
+                    takeNamed(namedCount);
                 }
             } else {
-                throw new BadRecordException(DeadLetterReason.BAD_JSON, "expected an array of numbers or an object with \"features\"");
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "expected an array of numbers or an object with \"features\""
+                        + (slotByName == null ? "" : " or with the model's feature names"));
             }
             if (p.nextToken() != null) {
                 throw new BadRecordException(DeadLetterReason.BAD_JSON, "trailing content after the JSON value");
@@ -210,6 +257,52 @@ public final class RecordParser {
         } catch (IOException | RuntimeException e) {
             throw new BadRecordException(DeadLetterReason.BAD_JSON, "not valid JSON: " + firstLine(e.getMessage()));
         }
+    }
+
+    private void readNamed(JsonParser p, JsonToken v, String name, int slot) throws IOException, BadRecordException {
+        if (namedIn[slot] == records) {
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" appears twice");
+        }
+        namedIn[slot] = records;
+        if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+            float f = p.getFloatValue();
+            if (!Float.isFinite(f)) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
+            }
+            named[slot] = f;
+        } else if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
+            throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
+                    + (v == JsonToken.VALUE_NULL ? "null" : p.getText()));
+        } else {
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" is not a number");
+        }
+    }
+
+    /** An object without a "features" array: its fields named as the model's features, every one of them. */
+    private void takeNamed(int namedCount) throws BadRecordException {
+        if (slotByName == null || namedCount == 0) {
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, "object has no \"features\" array"
+                    + (slotByName == null ? "" : " and no field named as a model feature (" + firstNames() + ")"));
+        }
+        if (namedCount < dim) {
+            StringBuilder missing = new StringBuilder();
+            int count = 0;
+            for (int i = 0; i < dim; i++) {
+                if (namedIn[i] != records) {
+                    if (count++ < 5) {
+                        missing.append(count > 1 ? ", " : "").append(featureNames.get(i));
+                    }
+                }
+            }
+            throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + namedCount + " of the model's " + dim
+                    + " features; missing: " + missing + (count > 5 ? " and " + (count - 5) + " more" : ""));
+        }
+        System.arraycopy(named, 0, out.features, 0, dim);
+        out.dim = dim;
+    }
+
+    private String firstNames() {
+        return String.join(", ", featureNames.subList(0, Math.min(5, dim))) + (dim > 5 ? ", ..." : "");
     }
 
     private void readArray(JsonParser p) throws IOException, BadRecordException {

@@ -146,7 +146,8 @@ public final class Settings {
                             + "topic works (your own: `topics apply` checks that it exists and leaves it as it is), "
                             + "but not one latentstream writes.")
             .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.ValidString.in("json", "csv", "f32"), Importance.HIGH,
-                    "Value format: json (array, or object with features/context/ts), csv (numbers, optional quoted "
+                    "Value format: json (array, object with features/context/ts, or object with one field per feature "
+                            + "named as the model's features), csv (numbers, optional quoted "
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")

@@ -98,7 +98,7 @@ public final class SamplesWindow {
                     Header fh = r.headers().lastHeader(DeadLetterHeaders.FORMAT);
                     InputFormat format = fh == null ? InputFormat.JSON
                             : InputFormat.parse(new String(fh.value(), StandardCharsets.UTF_8));
-                    RecordParser parser = parsers.computeIfAbsent(format, f -> new RecordParser(f, d, 16 << 20, conditional));
+                    RecordParser parser = parsers.computeIfAbsent(format, f -> new RecordParser(f, champion.features(), 16 << 20, conditional));
                     ParsedRecord rec;
                     try {
                         rec = parser.parse(r.key(), r.value());

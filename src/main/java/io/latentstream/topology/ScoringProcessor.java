@@ -119,7 +119,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void switchTo(FastScorer s) {
         scorer = s;
         scratch = s.newScratch();
-        parser = new RecordParser(format, s.inputDim(), maxBytes, s.conditional());
+        parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional());
         writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
         versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
     }

@@ -158,7 +158,8 @@ class CodecPropertyTest {
     void parsersNeverThrowAnythingButBadRecordOnRandomBytes() {
         Random rnd = new Random(99);
         RecordParser[] parsers = {new RecordParser(InputFormat.JSON, 5, 4096, true),
-            new RecordParser(InputFormat.CSV, 5, 4096, false), new RecordParser(InputFormat.F32, 5, 4096, false)};
+            new RecordParser(InputFormat.CSV, 5, 4096, false), new RecordParser(InputFormat.F32, 5, 4096, false),
+            new RecordParser(InputFormat.JSON, List.of("f", "e", "a", "t", "u"), 4096, false)}; // named fields too
         String alphabet = "[]{},\":0123456789.eE-+ NaInfity\"featurescontxt";
         for (int c = 0; c < CASES * 5; c++) {
             byte[] v;

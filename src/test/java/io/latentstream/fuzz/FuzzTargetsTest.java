@@ -9,6 +9,9 @@ import io.latentstream.codec.RecordParser;
 import io.latentstream.model.BundleCodec;
 import io.latentstream.model.BundleException;
 
+import java.util.List;
+import java.util.stream.IntStream;
+
 /**
  * Jazzer fuzz targets. Each target either returns a valid value or throws its declared exception;
  * anything else (another exception, a hang, an OOM) is a finding. `mvn verify` replays the
@@ -49,7 +52,9 @@ class FuzzTargetsTest {
         byte[] key = in.consumeBoolean() ? in.consumeBytes(16) : null;
         byte[] value = in.consumeRemainingAsBytes();
         try {
-            var r = new RecordParser(format, dim, 4096, conditional).parse(key, value);
+            // Named as the processor's parsers are, so JSON objects with fields f0, f1, ... are read too.
+            List<String> names = IntStream.range(0, dim).mapToObj(i -> "f" + i).toList();
+            var r = new RecordParser(format, names, 4096, conditional).parse(key, value);
             if (r.dim != dim) {
                 throw new IllegalStateException("parsed " + r.dim + " features, expected " + dim);
             }

@@ -27,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -230,6 +231,11 @@ class RetrainIT {
                     boolean flagged = i % 20 == 7;
                     // The first feature says which rows were flagged, so the test can find them after the window's sort.
                     String v = String.format(Locale.ROOT, "[%d,10,10,10,10]", flagged ? 99 : 10);
+                    if (i % 2 == 1) { // the processor passes named-field JSON to the samples as it came: read by name too
+                        List<String> names = TestModels.golden().features();
+                        v = String.format(Locale.ROOT, "{\"%s\":10,\"%s\":10,\"%s\":10,\"%s\":10,\"%s\":%d}", names.get(4), names.get(3),
+                                names.get(2), names.get(1), names.get(0), flagged ? 99 : 10);
+                    }
                     ProducerRecord<String, String> r = new ProducerRecord<>(samples, null, t0 + i * 10L, "abc".charAt(i % 3) + "", v);
                     r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8))
                             .add(DeadLetterHeaders.ANOMALY, Boolean.toString(flagged).getBytes(StandardCharsets.UTF_8));

@@ -106,6 +106,33 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void jsonFieldsNamedAsTheFeaturesScoreLikeTheArray() throws Exception {
+        AppConfig cfg = config(Map.of());
+        var in = start(cfg);
+        List<String> names = TestModels.golden().features();
+        float[] x = {12, 8, 11, 9, 10.5f};
+        StringBuilder obj = new StringBuilder("{\"site\":\"north\"");
+        for (int j = names.size() - 1; j >= 0; j--) { // reversed: order does not matter
+            obj.append(",\"").append(names.get(j)).append("\":").append(x[j]);
+        }
+        in.pipeInput(b("b"), b("[12,8,11,9,10.5]"));
+        in.pipeInput(b("b"), b(obj.append('}').toString()));
+        in.pipeInput(b("b"), b("{\"" + names.get(0) + "\":12}"));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(2, scores.size());
+        JsonNode fromArray = JSON.readTree(scores.get(0).value());
+        JsonNode fromNames = JSON.readTree(scores.get(1).value());
+        assertEquals(fromArray.get("score"), fromNames.get("score"));
+        assertEquals(fromArray.get("top_features"), fromNames.get("top_features"));
+        List<TestRecord<byte[], byte[]>> latents = out(cfg, "latents").readRecordsToList();
+        assertArrayEquals(latents.get(0).value(), latents.get(1).value());
+        List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+        assertEquals(1, dlq.size());
+        assertEquals("DIM_MISMATCH", header(dlq.get(0), DeadLetterHeaders.REASON));
+        assertTrue(header(dlq.get(0), DeadLetterHeaders.EXCEPTION_MESSAGE).contains("missing: " + names.get(1)));
+    }
+
+    @Test
     void csvWithQuotedContextAndF32WithKeyAreScored() {
         AppConfig csv = config(Map.of("input.format", "csv"));
         var in = start(csv);

@@ -9,7 +9,6 @@ import io.latentstream.model.ModelBundle;
 import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -160,11 +159,7 @@ public final class DecodeCommand implements Callable<Integer> {
         err.flush();
     }
 
-    /**
-     * Reads the topic from the start of the range to the end offsets a read_committed consumer sees
-     * at start (its last stable offsets; with --to, each partition's first frame stamped later), so
-     * a bounded decode ends as soon as it has read them, however quiet or busy the topic is.
-     */
+    /** The frames of the topic's range ({@link TopicRange}), or every new one with --follow. */
     private void decodeTopic() {
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic");
         Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
@@ -172,48 +167,20 @@ public final class DecodeCommand implements Callable<Integer> {
         props.put("isolation.level", "read_committed");
         props.put("enable.auto.commit", "false");
         Set<String> wanted = new HashSet<>(keys);
-        long fromMs = from == null ? Long.MIN_VALUE : from.toEpochMilli();
-        long toMs = to == null ? Long.MAX_VALUE : to.toEpochMilli();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(source.topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            if (parts.isEmpty()) {
-                throw new UsageError("topic " + source.topic + " does not exist");
-            }
-            Map<TopicPartition, Long> end = c.endOffsets(parts); // read_committed: the last stable offsets
-            Map<TopicPartition, Long> start = from == null ? c.beginningOffsets(parts) : offsetsAt(c, parts, fromMs, end);
-            if (to != null && toMs < Long.MAX_VALUE) {
-                Map<TopicPartition, Long> later = offsetsAt(c, parts, toMs + 1, end);
-                later.forEach((tp, o) -> end.merge(tp, o, Math::min));
-            }
-            Set<TopicPartition> open = new HashSet<>();
-            long range = 0;
-            for (TopicPartition tp : parts) {
-                if (follow || start.get(tp) < end.get(tp)) {
-                    open.add(tp);
-                    range += Math.max(0, end.get(tp) - start.get(tp));
-                }
-            }
-            c.assign(open);
-            open.forEach(tp -> c.seek(tp, start.get(tp)));
+            TopicRange range = TopicRange.open(c, source.topic, from, to, follow);
             long n = 0;
-            long read = 0;
             long skipped = 0;
             long lastProgress = System.nanoTime();
             long readAtProgress = 0;
             StringBuilder line = new StringBuilder();
             boolean more = false; // --max stopped it with records of the range left
-            while (!open.isEmpty() && !more) {
-                var polled = c.poll(Duration.ofMillis(200)).iterator();
-                while (polled.hasNext()) {
-                    ConsumerRecord<byte[], byte[]> r = polled.next();
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    if (!follow && r.offset() >= end.get(tp)) {
-                        continue; // past the range (a record the poll brought before the partition was paused)
-                    }
-                    read++;
+            while (!range.finished() && !more) {
+                List<ConsumerRecord<byte[], byte[]>> records = range.poll();
+                for (int i = 0; i < records.size() && !more; i++) {
+                    ConsumerRecord<byte[], byte[]> r = records.get(i);
                     String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                    if (r.timestamp() < fromMs || r.timestamp() > toMs || (!wanted.isEmpty() && !wanted.contains(key))) {
+                    if (!wanted.isEmpty() && !wanted.contains(key)) {
                         continue;
                     }
                     LatentFrame.Decoded d;
@@ -227,46 +194,25 @@ public final class DecodeCommand implements Callable<Integer> {
                     line.setLength(0);
                     line.append(Instant.ofEpochMilli(r.timestamp())).append(',').append(csvField(key)).append(',');
                     out.println(decode(d, context != null ? context : key, line));
-                    if (++n == max) {
-                        more = polled.hasNext() || follow;
-                        break;
-                    }
+                    more = ++n == max && (i < records.size() - 1 || !range.finished());
                 }
-                if (!follow && !more) {
-                    for (TopicPartition tp : List.copyOf(open)) {
-                        if (c.position(tp) >= end.get(tp)) {
-                            open.remove(tp);
-                            c.pause(List.of(tp));
-                        }
-                    }
-                } else {
+                if (follow) {
                     out.flush(); // frames appear as they are committed
                 }
-                more |= max > 0 && n == max && !open.isEmpty();
-                if (System.nanoTime() - lastProgress > PROGRESS_NANOS && read > readAtProgress) {
+                if (System.nanoTime() - lastProgress > PROGRESS_NANOS && range.read() > readAtProgress) {
                     lastProgress = System.nanoTime();
-                    readAtProgress = read;
-                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %,d record(s) read%s", n, read,
-                            follow ? ", following" : String.format(Locale.ROOT, " of about %,d in range", range)));
+                    readAtProgress = range.read();
+                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %,d record(s) read%s", n, range.read(),
+                            follow ? ", following" : String.format(Locale.ROOT, " of about %,d in range", range.size())));
                     err.flush();
                 }
             }
             out.flush();
-            err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", n, source.topic, read,
+            err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", n, source.topic, range.read(),
                     skipped == 0 ? "" : ", " + skipped + " undecodable skipped",
                     more ? "; stopped at --max " + max + (follow ? "" : " before the end of the range") : ""));
             err.flush();
         }
-    }
-
-    /** Per partition, the first offset stamped at or after {@code ms}; the end offset when there is none. */
-    private static Map<TopicPartition, Long> offsetsAt(KafkaConsumer<?, ?> c, List<TopicPartition> parts, long ms,
-                                                      Map<TopicPartition, Long> end) {
-        Map<TopicPartition, Long> query = new HashMap<>();
-        parts.forEach(tp -> query.put(tp, ms));
-        Map<TopicPartition, Long> at = new HashMap<>();
-        c.offsetsForTimes(query).forEach((tp, o) -> at.put(tp, o == null ? end.get(tp) : o.offset()));
-        return at;
     }
 
     /** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break; empty for no key. */

@@ -6,6 +6,7 @@ import io.latentstream.model.BundleCodec;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,26 +16,67 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
-/** {@code latentstream train}: fit a VAE (or CVAE with --context-column) on a CSV file and write a bundle. */
+/** {@code latentstream train}: fit a VAE (or CVAE) on a CSV file or a topic's records and write a bundle. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a variational autoencoder on the numeric columns of a CSV file (a conditional VAE "
                 + "when --context-column is given) and write a model bundle (.lsb): weights, standardization, "
                 + "calibrated threshold and provenance in one verified file.",
+            "Or, where there is no CSV history, on the records of a Kafka topic (--topic, your input topic): a time "
+                + "range of them (--from, --to), parsed as the processor parses them (input.format, the feature names "
+                + "of --features, the context with --conditional); records the processor would dead-letter are counted "
+                + "and left out. Robust training is on (the records may hold anomalies).",
             "The bundle is written only when training succeeds (atomically)."},
         footer = {"", "Examples:",
             "  latentstream train --input ../shared/data/shuttle.csv --exclude-labelled-anomalies --out shuttle.lsb",
-            "  latentstream train --input ../shared/data/olive.csv --context-column context --protocol A --out olive.lsb"})
+            "  latentstream train --input ../shared/data/olive.csv --context-column context --protocol A --out olive.lsb",
+            "  latentstream train --config app.properties --topic sensors --from 7d --features temp,rpm,vibration --conditional --out v1.lsb"})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE.csv", description = "CSV with a header row (../shared/data layout).")
-    Path input;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--input", paramLabel = "FILE.csv", description = "CSV with a header row (../shared/data layout).")
+        Path input;
+
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "Train on the records of this topic instead, in "
+                + "input.format (read_committed), e.g. your input topic; needs bootstrap.servers.")
+        String topic;
+    }
+
+    @Option(names = "--from", paramLabel = "TIME", converter = TimePointConverter.class, description = "--topic: records "
+            + "stamped at or after TIME: an instant (2026-11-26T08:00:00Z), a date (UTC) or a duration before now (7d, 12h). "
+            + "Default: the start of the topic.")
+    Instant from;
+
+    @Option(names = "--to", paramLabel = "TIME", converter = TimePointConverter.class, description = "--topic: records "
+            + "stamped at or before TIME (same forms). Default: the end of the topic when training starts.")
+    Instant to;
+
+    @Option(names = "--features", split = ",", paramLabel = "NAME[,NAME...]", description = "--topic: the feature names, in "
+            + "the order of the records' arrays or columns (JSON objects: their field names). Score records name the top "
+            + "features by them.")
+    List<String> features;
+
+    @Option(names = "--dimension", paramLabel = "D", description = "--topic: D unnamed features (f0 .. fD-1) instead of --features.")
+    Integer dimension;
+
+    @Option(names = "--conditional", description = "--topic: a conditional VAE over each record's context (its context field, "
+            + "else its key), as the processor reads it.")
+    boolean conditional;
+
+    @Option(names = "--max-records", paramLabel = "N", defaultValue = "100000", description = "--topic: train on a uniform "
+            + "sample of at most N records of the range. Default: ${DEFAULT-VALUE}.")
+    int maxRecords;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL.lsb", description = "Where to write the bundle.")
     Path out;
@@ -86,9 +128,17 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--nice must be 0..19");
         }
         PrintWriter w = spec.commandLine().getOut();
+        if (source.topic != null) {
+            return trainOnTopic(w);
+        }
+        if (from != null || to != null || features != null || dimension != null || conditional) {
+            throw new UsageError("--from, --to, --features, --dimension and --conditional are for --topic; a CSV file names "
+                    + "its features in its header (and its context with --context-column)");
+        }
         if (nice > 0 || cpuIdle) {
             w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
         }
+        Path input = source.input;
         LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;
         if (protocol != null) {
@@ -112,6 +162,43 @@ public final class TrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    private int trainOnTopic(PrintWriter w) throws IOException {
+        if (protocol != null || excludeAnomalies || contextColumn != null || !ignored.isEmpty()) {
+            throw new UsageError("--protocol, --exclude-labelled-anomalies, --context-column and --ignore-column are for a CSV "
+                    + "--input; a topic has no labels or columns (name its features with --features, use its contexts with "
+                    + "--conditional)");
+        }
+        if ((features == null) == (dimension == null)) {
+            throw new UsageError("give the feature names (--features temp,rpm,...: score records explain anomalies by them) "
+                    + "or --dimension D for unnamed ones");
+        }
+        if (dimension != null && (dimension < 1 || dimension > 4096)) {
+            throw new UsageError("--dimension must be 1..4096");
+        }
+        if (features != null && (features.isEmpty() || features.stream().anyMatch(String::isBlank)
+                || new java.util.HashSet<>(features).size() != features.size())) {
+            throw new UsageError("--features must name each feature once: " + features);
+        }
+        if (maxRecords < 3) {
+            throw new UsageError("--max-records must be at least 3");
+        }
+        if (from != null && to != null && to.isBefore(from)) {
+            throw new UsageError("--to " + to + " is before --from " + from);
+        }
+        List<String> names = features != null ? features : IntStream.range(0, dimension).mapToObj(i -> "f" + i).toList();
+        var cfg = Cli.config(spec);
+        if (nice > 0 || cpuIdle) {
+            w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
+        }
+        TopicTrainingRows.Result rows = TopicTrainingRows.read(cfg, source.topic, from, to, names, conditional, maxRecords,
+                flags.seed, w);
+        ModelBundle bundle = trainBundle(rows.data(), flags, false, modelName.resolve(cfg), version, rows.window(), w);
+        BundleCodec.write(bundle, out);
+        w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes); publish it with `latentstream models publish --bundle " + out + "`");
+        w.flush();
+        return ExitCodes.OK;
+    }
+
     static LabelledCsv read(Path input, String contextColumn, String labelColumn, java.util.Set<String> ignored) {
         try {
             return LabelledCsv.read(input, contextColumn, labelColumn, ignored);
@@ -122,13 +209,17 @@ public final class TrainCommand implements Callable<Integer> {
 
     static ModelBundle trainBundle(LabelledCsv rows, TrainingFlags flags, boolean knownNormal, String name, long version,
                                    Map<String, String> window, PrintWriter w) {
+        return trainBundle(new TrainingData(rows.features(), rows.x(), rows.contexts(), rows.contextColumn(), rows.file().toString()),
+                flags, knownNormal, name, version, window, w);
+    }
+
+    static ModelBundle trainBundle(TrainingData td, TrainingFlags flags, boolean knownNormal, String name, long version,
+                                   Map<String, String> window, PrintWriter w) {
         var options = flags.toOptions(knownNormal);
         if (options.trimFraction() > 0) {
             w.printf(Locale.ROOT, "robust training on: trimming %.0f%% of each batch, then refitting without far-out rows%n",
                     100 * options.trimFraction());
         }
-        TrainingData td = new TrainingData(rows.features(), rows.x(), rows.contexts(), rows.contextColumn(),
-                rows.file().toString());
         TrainingProgress progress = new TrainingProgress(w, System.console() != null);
         ModelBundle bundle = VaeTrainer.train(td, options, new VaeTrainer.Identity(name, version, null, window), null, progress);
         progress.done();

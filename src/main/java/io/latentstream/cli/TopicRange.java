@@ -1,0 +1,124 @@
+package io.latentstream.cli;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The records of a topic stamped within [from, to], read once: from each partition's first offset
+ * stamped at or after {@code from} (or its start) to the end offset the consumer sees when the range
+ * is opened (a read_committed consumer's last stable offset; with {@code to}, the partition's first
+ * offset stamped later), so a bounded read ends as soon as it has read them, however quiet or busy
+ * the topic is. Following instead reads on past the end for as long as the caller polls.
+ * Used by {@code decode --topic} and {@code train --topic}.
+ */
+final class TopicRange {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final boolean follow;
+    private final long fromMs;
+    private final long toMs;
+    private final Map<TopicPartition, Long> end;
+    private final Set<TopicPartition> open = new HashSet<>();
+    private final long size;
+    private long read;
+
+    private TopicRange(KafkaConsumer<byte[], byte[]> consumer, boolean follow, long fromMs, long toMs, Map<TopicPartition, Long> end,
+                       Map<TopicPartition, Long> start) {
+        this.consumer = consumer;
+        this.follow = follow;
+        this.fromMs = fromMs;
+        this.toMs = toMs;
+        this.end = end;
+        long records = 0;
+        for (Map.Entry<TopicPartition, Long> e : start.entrySet()) {
+            if (follow || e.getValue() < end.get(e.getKey())) {
+                open.add(e.getKey());
+                records += Math.max(0, end.get(e.getKey()) - e.getValue());
+            }
+        }
+        this.size = records;
+        consumer.assign(open);
+        open.forEach(tp -> consumer.seek(tp, start.get(tp)));
+    }
+
+    /**
+     * Assigns the consumer to the topic's partitions at the start of the range.
+     *
+     * @param from null for the start of each partition
+     * @param to   null for the end offsets now; must be null when following
+     */
+    static TopicRange open(KafkaConsumer<byte[], byte[]> c, String topic, Instant from, Instant to, boolean follow) {
+        List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        if (parts.isEmpty()) {
+            throw new UsageError("topic " + topic + " does not exist");
+        }
+        Map<TopicPartition, Long> end = new HashMap<>(c.endOffsets(parts));
+        Map<TopicPartition, Long> start = from == null ? c.beginningOffsets(parts) : offsetsAt(c, parts, from.toEpochMilli(), end);
+        if (to != null) {
+            offsetsAt(c, parts, to.toEpochMilli() + 1, end).forEach((tp, o) -> end.merge(tp, o, Math::min));
+        }
+        return new TopicRange(c, follow, from == null ? Long.MIN_VALUE : from.toEpochMilli(),
+                to == null ? Long.MAX_VALUE : to.toEpochMilli(), end, start);
+    }
+
+    /** Per partition, the first offset stamped at or after {@code ms}; the end offset when there is none. */
+    private static Map<TopicPartition, Long> offsetsAt(KafkaConsumer<?, ?> c, List<TopicPartition> parts, long ms,
+                                                      Map<TopicPartition, Long> end) {
+        Map<TopicPartition, Long> query = new HashMap<>();
+        parts.forEach(tp -> query.put(tp, ms));
+        Map<TopicPartition, Long> at = new HashMap<>();
+        c.offsetsForTimes(query).forEach((tp, o) -> at.put(tp, o == null ? end.get(tp) : o.offset()));
+        return at;
+    }
+
+    /** The next records of the range stamped within [from, to] (possibly none); empty once {@link #finished()}. */
+    List<ConsumerRecord<byte[], byte[]>> poll() {
+        List<ConsumerRecord<byte[], byte[]>> in = new ArrayList<>();
+        if (finished()) {
+            return in;
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            if (!follow && r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+                continue; // past the range (fetched before the partition was paused)
+            }
+            read++;
+            if (r.timestamp() >= fromMs && r.timestamp() <= toMs) {
+                in.add(r);
+            }
+        }
+        if (!follow) {
+            for (TopicPartition tp : List.copyOf(open)) {
+                if (consumer.position(tp) >= end.get(tp)) {
+                    open.remove(tp);
+                    consumer.pause(List.of(tp));
+                }
+            }
+        }
+        return in;
+    }
+
+    /** Every partition read to its end (never when following). */
+    boolean finished() {
+        return open.isEmpty();
+    }
+
+    /** Records of the range read so far, whatever their timestamp. */
+    long read() {
+        return read;
+    }
+
+    /** About how many records the range holds (offsets, so transaction markers count too); 0 when following. */
+    long size() {
+        return follow ? 0 : size;
+    }
+}

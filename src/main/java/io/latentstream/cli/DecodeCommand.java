@@ -76,15 +76,8 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "V", description = "Context for a conditional model (file input, or instead of keys).")
     String context;
 
-    @Option(names = "--from", paramLabel = "TIME", converter = TimePointConverter.class,
-            description = "Topic input: frames stamped at or after TIME: an instant (2026-11-26T08:00:00Z), a date "
-                    + "(2026-11-26, UTC) or a duration before now (90m, 2h, 7d). Default: the start of the topic.")
-    Instant from;
-
-    @Option(names = "--to", paramLabel = "TIME", converter = TimePointConverter.class,
-            description = "Topic input: frames stamped at or before TIME (same forms). Each partition is read up to its first "
-                    + "frame stamped later. Default: up to the frames committed when decode starts.")
-    Instant to;
+    @Mixin
+    TimeRangeOptions times;
 
     @Option(names = "--key", paramLabel = "KEY", description = "Topic input: only frames with this record key, the entity id "
             + "(repeatable).")
@@ -118,15 +111,13 @@ public final class DecodeCommand implements Callable<Integer> {
         if (max < 0) {
             throw new UsageError("--max must be 0 (no limit) or more, not " + max);
         }
-        if (source.file != null && (from != null || to != null || !keys.isEmpty() || follow)) {
+        if (source.file != null && (times.given() || !keys.isEmpty() || follow)) {
             throw new UsageError("--from, --to, --key and --follow select frames of a topic: a --file has no timestamps or keys");
         }
-        if (follow && to != null) {
+        if (follow && times.to != null) {
             throw new UsageError("--to ends the range and --follow keeps decoding new frames: give one of them");
         }
-        if (from != null && to != null && to.isBefore(from)) {
-            throw new UsageError("--to " + to + " is before --from " + from);
-        }
+        times.check();
         topicColumns = source.topic != null;
         for (Path m : models) {
             use(Cli.loadBundle(m), "--model");
@@ -168,7 +159,7 @@ public final class DecodeCommand implements Callable<Integer> {
         props.put("enable.auto.commit", "false");
         Set<String> wanted = new HashSet<>(keys);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicRange range = TopicRange.open(c, source.topic, from, to, follow);
+            TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow);
             long n = 0;
             long skipped = 0;
             long lastProgress = System.nanoTime();

@@ -16,7 +16,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,14 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
         String topic;
     }
 
-    @Option(names = "--from", paramLabel = "TIME", converter = TimePointConverter.class, description = "--topic: records "
-            + "stamped at or after TIME: an instant (2026-11-26T08:00:00Z), a date (UTC) or a duration before now (7d, 12h). "
-            + "Default: the start of the topic.")
-    Instant from;
-
-    @Option(names = "--to", paramLabel = "TIME", converter = TimePointConverter.class, description = "--topic: records "
-            + "stamped at or before TIME (same forms). Default: the end of the topic when training starts.")
-    Instant to;
+    @Mixin
+    TimeRangeOptions times;
 
     @Option(names = "--features", split = ",", paramLabel = "NAME[,NAME...]", description = "--topic: the feature names, in "
             + "the order of the records' arrays or columns (JSON objects: their field names). Score records name the top "
@@ -131,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (source.topic != null) {
             return trainOnTopic(w);
         }
-        if (from != null || to != null || features != null || dimension != null || conditional) {
+        if (times.given() || features != null || dimension != null || conditional) {
             throw new UsageError("--from, --to, --features, --dimension and --conditional are for --topic; a CSV file names "
                     + "its features in its header (and its context with --context-column)");
         }
@@ -182,15 +175,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (maxRecords < 3) {
             throw new UsageError("--max-records must be at least 3");
         }
-        if (from != null && to != null && to.isBefore(from)) {
-            throw new UsageError("--to " + to + " is before --from " + from);
-        }
+        times.check();
         List<String> names = features != null ? features : IntStream.range(0, dimension).mapToObj(i -> "f" + i).toList();
         var cfg = Cli.config(spec);
         if (nice > 0 || cpuIdle) {
             w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
         }
-        TopicTrainingRows.Result rows = TopicTrainingRows.read(cfg, source.topic, from, to, names, conditional, maxRecords,
+        TopicTrainingRows.Result rows = TopicTrainingRows.read(cfg, source.topic, times.from, times.to, names, conditional, maxRecords,
                 flags.seed, w);
         ModelBundle bundle = trainBundle(rows.data(), flags, false, modelName.resolve(cfg), version, rows.window(), w);
         BundleCodec.write(bundle, out);

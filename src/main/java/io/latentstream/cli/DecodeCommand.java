@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
             "From a topic (read_committed): the frames committed when decode starts, or a time range of them "
                 + "(--from, --to), or only some entities (--key); --follow keeps decoding new ones. Columns: timestamp "
                 + "(the frame's record timestamp, which the processor copies from the input record), key, model_version, "
-                + "then the features; one partition's frames in order, so one key's in time order. From a file: "
+                + "then the features; each partition's frames in offset order, so one key's in the order they were scored. "
+                + "From a file: "
                 + "model_version, then the features.",
             "Conditional models decode with the frame's record key as context (topic) or --context (file)."},
         footer = {"", "Examples:",

@@ -202,6 +202,7 @@ public final class RecordParser {
             } else if (t == JsonToken.START_OBJECT) {
                 boolean sawFeatures = false;
                 int namedCount = 0;
+                BadRecordException namedError = null;
                 records++;
                 while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
@@ -235,7 +236,8 @@ public final class RecordParser {
                             if (slot == null) {
                                 p.skipChildren(); // other fields are allowed and ignored
                             } else {
-                                readNamed(p, v, name, slot);
+                                BadRecordException e = readNamed(p, v, name, slot);
+                                namedError = namedError == null ? e : namedError;
                                 namedCount++;
                             }
                         }
@@ -245,6 +247,9 @@ public final class RecordParser {
                     throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
                 }
                 if (!sawFeatures) {
+                    if (namedError != null) {
+                        throw namedError;
+                    }
                     takeNamed(namedCount);
                 }
             } else {
@@ -259,23 +264,29 @@ public final class RecordParser {
         }
     }
 
-    private void readNamed(JsonParser p, JsonToken v, String name, int slot) throws IOException, BadRecordException {
+    /**
+     * Reads one named feature value; a bad one is returned, not thrown, because a "features"
+     * array later in the same object would make the named fields irrelevant.
+     */
+    private BadRecordException readNamed(JsonParser p, JsonToken v, String name, int slot) throws IOException {
         if (namedIn[slot] == records) {
-            throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" appears twice");
+            return new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" appears twice");
         }
         namedIn[slot] = records;
         if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
             float f = p.getFloatValue();
             if (!Float.isFinite(f)) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
+                return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
             }
             named[slot] = f;
-        } else if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
-            throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
-                    + (v == JsonToken.VALUE_NULL ? "null" : p.getText()));
-        } else {
-            throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" is not a number");
+            return null;
         }
+        if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
+            return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
+                    + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())));
+        }
+        p.skipChildren(); // an object or array in its place
+        return new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" is not a number");
     }
 
     /** An object without a "features" array: its fields named as the model's features, every one of them. */

@@ -38,6 +38,8 @@ class JsonNamedFeaturesTest {
     @Test
     void aFeaturesArrayWinsOverNamedFields() throws Exception {
         assertArrayEquals(new float[] {1f, 2f, 3f}, parse("{\"temp\":9,\"features\":[1,2,3],\"rpm\":9}").features);
+        assertArrayEquals(new float[] {1f, 2f, 3f}, parse("{\"temp\":null,\"rpm\":{\"x\":1},\"features\":[1,2,3]}").features,
+                "named fields, bad ones too, do not matter beside the array");
     }
 
     @Test
@@ -51,6 +53,7 @@ class JsonNamedFeaturesTest {
         assertEquals(DeadLetterReason.NON_FINITE, refused("{\"temp\":null,\"rpm\":2,\"vibration\":4}").reason());
         assertEquals(DeadLetterReason.NON_FINITE, refused("{\"temp\":\"NaN\",\"rpm\":2,\"vibration\":4}").reason());
         assertEquals(DeadLetterReason.NON_FINITE, refused("{\"temp\":1e60,\"rpm\":2,\"vibration\":4}").reason());
+        assertEquals(DeadLetterReason.BAD_JSON, refused("{\"temp\":[1],\"rpm\":2,\"vibration\":4}").reason());
         BadRecordException text = refused("{\"temp\":\"hot\",\"rpm\":2,\"vibration\":4}");
         assertEquals(DeadLetterReason.BAD_JSON, text.reason());
         assertTrue(text.getMessage().contains("\"temp\" is not a number"), text.getMessage());

@@ -55,7 +55,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TimeRangeOptions times;
 
-    @Option(names = "--features", split = ",", paramLabel = "NAME[,NAME...]", description = "--topic: the feature names, in "
+    @Option(names = "--features", split = ",", paramLabel = "NAME", description = "--topic: the feature names, in "
             + "the order of the records' arrays or columns (JSON objects: their field names). Score records name the top "
             + "features by them.")
     List<String> features;

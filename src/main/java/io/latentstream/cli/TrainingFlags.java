@@ -28,7 +28,7 @@ public final class TrainingFlags {
     @Option(names = "--latent", paramLabel = "K", description = "Latent size (0 = ceil(d/4), at least 2). Default: ${DEFAULT-VALUE}.", defaultValue = "0")
     int latent;
 
-    @Option(names = "--hidden", split = ",", paramLabel = "N[,N...]",
+    @Option(names = "--hidden", split = ",", paramLabel = "N",
             description = "Encoder hidden sizes, decoder mirrored (default: max(16,2d),max(8,d)).")
     int[] hidden;
 

@@ -195,7 +195,7 @@ public final class DecodeCommand implements Callable<Integer> {
                     lastProgress = System.nanoTime();
                     readAtProgress = range.read();
                     err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %,d record(s) read%s", n, range.read(),
-                            follow ? ", following" : String.format(Locale.ROOT, " of about %,d in range", range.size())));
+                            follow ? ", following" : String.format(Locale.ROOT, " of at most %,d in range", range.size())));
                     err.flush();
                 }
             }

@@ -14,11 +14,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The records of a topic stamped within [from, to], read once: from each partition's first offset
- * stamped at or after {@code from} (or its start) to the end offset the consumer sees when the range
- * is opened (a read_committed consumer's last stable offset; with {@code to}, the partition's first
- * offset stamped later), so a bounded read ends as soon as it has read them, however quiet or busy
+ * The records of a topic stamped within [from, to], read once: each partition from its first
+ * offset stamped at or after {@code from} (or its start) up to the end offset the consumer sees when
+ * the range is opened (a read_committed consumer's last stable offset), or up to its first record
+ * stamped after {@code to}, so a bounded read ends as soon as it has read them, however quiet or busy
  * the topic is. Following instead reads on past the end for as long as the caller polls.
+ *
+ * <p>The end of a time range is found by reading, not by {@code offsetsForTimes(to)}: in a topic
+ * written with transactions (every topic the processor writes) the commit markers carry the time of
+ * the commit, so for records stamped earlier (a backlog, a replay, a lagging processor) the broker's
+ * time index points at a marker ahead of records that are still within the range. The start is safe
+ * to look up: the first offset stamped at or after {@code from} is never past a record that is.
  * Used by {@code decode --topic} and {@code train --topic}.
  */
 final class TopicRange {
@@ -64,9 +70,6 @@ final class TopicRange {
         }
         Map<TopicPartition, Long> end = new HashMap<>(c.endOffsets(parts));
         Map<TopicPartition, Long> start = from == null ? c.beginningOffsets(parts) : offsetsAt(c, parts, from.toEpochMilli(), end);
-        if (to != null) {
-            offsetsAt(c, parts, to.toEpochMilli() + 1, end).forEach((tp, o) -> end.merge(tp, o, Math::min));
-        }
         return new TopicRange(c, follow, from == null ? Long.MIN_VALUE : from.toEpochMilli(),
                 to == null ? Long.MAX_VALUE : to.toEpochMilli(), end, start);
     }
@@ -88,23 +91,32 @@ final class TopicRange {
             return in;
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            if (!follow && r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (!open.contains(tp) || (!follow && r.offset() >= end.get(tp))) {
                 continue; // past the range (fetched before the partition was paused)
             }
+            if (r.timestamp() > toMs) {
+                close(tp); // its first record stamped after --to ends the partition's range
+                continue;
+            }
             read++;
-            if (r.timestamp() >= fromMs && r.timestamp() <= toMs) {
+            if (r.timestamp() >= fromMs) {
                 in.add(r);
             }
         }
         if (!follow) {
             for (TopicPartition tp : List.copyOf(open)) {
                 if (consumer.position(tp) >= end.get(tp)) {
-                    open.remove(tp);
-                    consumer.pause(List.of(tp));
+                    close(tp);
                 }
             }
         }
         return in;
+    }
+
+    private void close(TopicPartition tp) {
+        open.remove(tp);
+        consumer.pause(List.of(tp));
     }
 
     /** Every partition read to its end (never when following). */
@@ -117,7 +129,7 @@ final class TopicRange {
         return read;
     }
 
-    /** About how many records the range holds (offsets, so transaction markers count too); 0 when following. */
+    /** At most how many records the range holds (offsets, so transaction markers count too); 0 when following. */
     long size() {
         return follow ? 0 : size;
     }

@@ -57,7 +57,7 @@ final class TopicTrainingRows {
         long read;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicRange range = TopicRange.open(c, topic, from, to, false);
-            w.printf(Locale.ROOT, "reading %s (%s, %d features%s): about %,d records%n", topic, format.id(), features.size(),
+            w.printf(Locale.ROOT, "reading %s (%s, %d features%s): at most %,d records%n", topic, format.id(), features.size(),
                     conditional ? ", conditional on each record's context or key" : "", range.size());
             w.flush();
             long lastProgress = System.nanoTime();
@@ -89,7 +89,7 @@ final class TopicTrainingRows {
                 }
                 if (System.nanoTime() - lastProgress > PROGRESS_NANOS) {
                     lastProgress = System.nanoTime();
-                    w.printf(Locale.ROOT, "  read %,d of about %,d records, %,d parsed%n", range.read(), range.size(), parsed);
+                    w.printf(Locale.ROOT, "  read %,d of at most %,d records, %,d parsed%n", range.read(), range.size(), parsed);
                     w.flush();
                 }
             }

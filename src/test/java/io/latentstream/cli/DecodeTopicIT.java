@@ -56,12 +56,21 @@ class DecodeTopicIT {
                 admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
             try (KafkaProducer<String, byte[]> p = producer(b, "committed"); KafkaProducer<String, byte[]> open = producer(b, "open")) {
-                p.beginTransaction();
+                // Committed 10 at a time, as a processor commits: the commit markers between them carry the time
+                // of the commit (now), not the frames' (up to 2 hours ago), so the broker's time index cannot
+                // end a past time range.
                 for (int i = 0; i < 60; i++) {
+                    if (i % 10 == 0) {
+                        p.beginTransaction();
+                    }
                     byte[] frame = frame(scorer, i);
                     frames.add(frame);
                     p.send(new ProducerRecord<>(TOPIC, null, t0 + Duration.ofMinutes(2L * i).toMillis(), KEYS[i % 3], frame));
+                    if (i % 10 == 9) {
+                        p.commitTransaction();
+                    }
                 }
+                p.beginTransaction();
                 p.send(new ProducerRecord<>(TOPIC, null, t0 + 1000, "g", new byte[] {1, 2, 3})); // not a frame
                 p.commitTransaction();
                 p.beginTransaction();

@@ -120,17 +120,20 @@ public final class TrainCommand implements Callable<Integer> {
         if (nice < 0 || nice > 19) {
             throw new UsageError("--nice must be 0..19");
         }
-        PrintWriter w = spec.commandLine().getOut();
         if (source.topic != null) {
-            return trainOnTopic(w);
-        }
-        if (times.given() || features != null || dimension != null || conditional) {
+            checkTopicOptions();
+        } else if (times.given() || features != null || dimension != null || conditional) {
             throw new UsageError("--from, --to, --features, --dimension and --conditional are for --topic; a CSV file names "
                     + "its features in its header (and its context with --context-column)");
         }
+        PrintWriter w = spec.commandLine().getOut();
         if (nice > 0 || cpuIdle) {
             w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
         }
+        return source.topic != null ? trainOnTopic(w) : trainOnFile(w);
+    }
+
+    private int trainOnFile(PrintWriter w) throws IOException {
         Path input = source.input;
         LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;
@@ -155,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private int trainOnTopic(PrintWriter w) throws IOException {
+    private void checkTopicOptions() {
         if (protocol != null || excludeAnomalies || contextColumn != null || !ignored.isEmpty()) {
             throw new UsageError("--protocol, --exclude-labelled-anomalies, --context-column and --ignore-column are for a CSV "
                     + "--input; a topic has no labels or columns (name its features with --features, use its contexts with "
@@ -176,11 +179,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--max-records must be at least 3");
         }
         times.check();
+    }
+
+    private int trainOnTopic(PrintWriter w) throws IOException {
         List<String> names = features != null ? features : IntStream.range(0, dimension).mapToObj(i -> "f" + i).toList();
         var cfg = Cli.config(spec);
-        if (nice > 0 || cpuIdle) {
-            w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
-        }
         TopicTrainingRows.Result rows = TopicTrainingRows.read(cfg, source.topic, times.from, times.to, names, conditional, maxRecords,
                 flags.seed, w);
         ModelBundle bundle = trainBundle(rows.data(), flags, false, modelName.resolve(cfg), version, rows.window(), w);

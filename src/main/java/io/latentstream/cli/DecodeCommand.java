@@ -94,7 +94,6 @@ public final class DecodeCommand implements Callable<Integer> {
 
     private final Map<Long, Decoder> byVersion = new HashMap<>();
     private List<String> header;
-    private boolean topicColumns;
     private AppConfig cfg;
     private ModelCatalog catalog; // the models topic, read once, when a frame needs a version no --model has
     private PrintWriter out;
@@ -119,7 +118,6 @@ public final class DecodeCommand implements Callable<Integer> {
             throw new UsageError("--to ends the range and --follow keeps decoding new frames: give one of them");
         }
         times.check();
-        topicColumns = source.topic != null;
         for (Path m : models) {
             use(Cli.loadBundle(m), "--model");
         }
@@ -153,11 +151,7 @@ public final class DecodeCommand implements Callable<Integer> {
 
     /** The frames of the topic's range ({@link TopicRange}), or every new one with --follow. */
     private void decodeTopic() {
-        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic");
-        Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
-        props.put("bootstrap.servers", bootstrap);
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", "false");
+        Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic"));
         Set<String> wanted = new HashSet<>(keys);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow);
@@ -224,7 +218,7 @@ public final class DecodeCommand implements Callable<Integer> {
     private void use(ModelBundle b, String from) {
         if (header == null) {
             header = b.features();
-            out.println((topicColumns ? "timestamp,key," : "") + "model_version," + String.join(",", header));
+            out.println((source.topic != null ? "timestamp,key," : "") + "model_version," + String.join(",", header));
         } else if (!header.equals(b.features())) {
             throw new UsageError("model v" + b.version() + " (" + from + ") has features " + b.features()
                     + ", not the " + header + " of the versions before it");

@@ -16,4 +16,13 @@ final class KafkaClients {
         p.putIfAbsent("client.id", "latentstream-admin");
         return p;
     }
+
+    /** A consumer that reads what the processor commits (read_committed) and commits no offsets of its own. */
+    static Map<String, Object> committedReader(AppConfig cfg, String bootstrap) {
+        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        p.put("bootstrap.servers", bootstrap);
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", "false");
+        return p;
+    }
 }

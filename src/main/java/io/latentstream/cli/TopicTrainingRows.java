@@ -16,7 +16,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,13 +40,10 @@ final class TopicTrainingRows {
 
     static Result read(AppConfig cfg, String topic, Instant from, Instant to, List<String> features, boolean conditional,
                        int maxRows, long seed, PrintWriter w) {
-        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "train --topic");
+        // read_committed: what the processor (exactly_once_v2) reads
+        Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "train --topic"));
         InputFormat format = InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT));
         RecordParser parser = new RecordParser(format, features, cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional);
-        Map<String, Object> props = new HashMap<>(cfg.kafkaOverrides());
-        props.put("bootstrap.servers", bootstrap);
-        props.put("isolation.level", "read_committed"); // what the processor (exactly_once_v2) reads
-        props.put("enable.auto.commit", "false");
         List<double[]> rows = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
         Map<DeadLetterReason, Long> refused = new EnumMap<>(DeadLetterReason.class);

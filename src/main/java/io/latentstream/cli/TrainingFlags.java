@@ -32,6 +32,12 @@ public final class TrainingFlags {
             description = "Encoder hidden sizes, decoder mirrored (default: max(16,2d),max(8,d)).")
     int[] hidden;
 
+    @Option(names = "--input-clip", paramLabel = "SIGMAS", description = "Standardized inputs are clipped to ±SIGMAS before "
+            + "the network: values further out than that (in training deviations) are reconstructed, and so decoded, as if at the "
+            + "clip. A lower clip makes training less sensitive to extreme readings; the score always uses the unclipped value. "
+            + "Default: ${DEFAULT-VALUE}.", defaultValue = "100")
+    double inputClip = D.inputClip();
+
     @Option(names = "--validation-fraction", paramLabel = "FRACTION", description = "Share of rows held out for early stopping and the threshold. Default: ${DEFAULT-VALUE}.",
             defaultValue = "0.15")
     double validationFraction = D.validationFraction();
@@ -69,7 +75,7 @@ public final class TrainingFlags {
         try {
             return new TrainOptions(beta, epochs, patience, batchSize, learningRate, validationFraction, false, seed, trimFraction,
                     D.contextDropout(), !globalNormalization, quantile, Direction.parse(direction), sensitivity,
-                    !noFeatureWeighting, latent, hidden);
+                    !noFeatureWeighting, latent, hidden, inputClip);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

@@ -43,6 +43,15 @@ public record Architecture(int inputDim, int contextWidth, int[] encoderHidden, 
     }
 
     /**
+     * Default clip of standardized inputs, in training standard deviations. It only bounds the
+     * network's input (a wild value must not saturate every unit); it is high because a clipped
+     * value can only be reconstructed, and so decoded from its latent, as the clip: at the former
+     * 10, a sensor spike 60 deviations out came back from the compressed history as 10, and on
+     * the shuttle data those few cells were most of the compression error (docs/quality.md).
+     */
+    public static final double DEFAULT_INPUT_CLIP = 100.0;
+
+    /**
      * Defaults chosen from the input dimension: encoder hidden sizes max(16, 2d) then max(8, d),
      * latent ceil(d/4) (at least 2), decoder mirrored.
      */
@@ -50,7 +59,7 @@ public record Architecture(int inputDim, int contextWidth, int[] encoderHidden, 
         int h1 = Math.min(256, Math.max(16, 2 * inputDim));
         int h2 = Math.min(128, Math.max(8, inputDim));
         int k = Math.max(2, (inputDim + 3) / 4);
-        return new Architecture(inputDim, contextWidth, new int[] {h1, h2}, k, new int[] {h2, h1}, 0.01, 10.0);
+        return new Architecture(inputDim, contextWidth, new int[] {h1, h2}, k, new int[] {h2, h1}, 0.01, DEFAULT_INPUT_CLIP);
     }
 
     public boolean conditional() {

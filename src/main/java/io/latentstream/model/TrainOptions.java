@@ -21,12 +21,13 @@ package io.latentstream.model;
  * @param featureWeighting weight each feature's squared residual by 1 / its mean on training rows
  * @param latentDim        latent size, or 0 for ceil(d/4)
  * @param hidden           encoder hidden sizes (decoder mirrored), or null for the defaults
+ * @param inputClip        standardized inputs are clipped to ±this before the network (see {@link Architecture#DEFAULT_INPUT_CLIP})
  */
 public record TrainOptions(double beta, int maxEpochs, int patience, int batchSize, double learningRate,
                            double validationFraction, boolean tailValidation, long seed, double trimFraction,
                            double contextDropout, boolean perContextNormalization, double quantile,
                            Direction direction, double sensitivity, boolean featureWeighting, int latentDim,
-                           int[] hidden) {
+                           int[] hidden, double inputClip) {
     public TrainOptions {
         check(beta >= 0 && Double.isFinite(beta), "beta must be >= 0");
         check(maxEpochs >= 1 && maxEpochs <= 100_000, "epochs must be 1..100000");
@@ -39,6 +40,7 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
         check(quantile > 0.5 && quantile < 1, "quantile must be in (0.5, 1)");
         check(sensitivity > 0, "sensitivity must be > 0");
         check(latentDim >= 0, "latent size must be >= 0");
+        check(inputClip > 0 && Double.isFinite(inputClip), "input clip must be > 0");
         hidden = hidden == null ? null : hidden.clone();
     }
 
@@ -50,55 +52,61 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
 
     public static TrainOptions defaults() {
         return new TrainOptions(0.01, 200, 12, 0, 3e-3, 0.15, false, 42, 0.1, 0.1, true, 0.99,
-                Direction.ABOVE, 1.0, true, 0, null);
+                Direction.ABOVE, 1.0, true, 0, null, Architecture.DEFAULT_INPUT_CLIP);
     }
 
     public TrainOptions withBeta(double v) {
         return new TrainOptions(v, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withEpochs(int v) {
         return new TrainOptions(beta, v, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withSeed(long v) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 v, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withTrimFraction(double v) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, v, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withArchitecture(int latent, int[] hiddenSizes) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latent, hiddenSizes);
+                featureWeighting, latent, hiddenSizes, inputClip);
     }
 
     public TrainOptions withBatch(int batch, double lr) {
         return new TrainOptions(beta, maxEpochs, patience, batch, lr, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withScoring(double q, Direction dir, double sens) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, q, dir, sens,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
     }
 
     public TrainOptions withValidation(double fraction, boolean tail) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, fraction, tail,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden);
+                featureWeighting, latentDim, hidden, inputClip);
+    }
+
+    public TrainOptions withInputClip(double v) {
+        return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
+                seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
+                featureWeighting, latentDim, hidden, v);
     }
 
     /** The batch size for this many training rows. */
@@ -115,6 +123,6 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
         for (int i = 0; i < enc.length; i++) {
             dec[i] = enc[enc.length - 1 - i];
         }
-        return new Architecture(inputDim, contextWidth, enc, k, dec, def.leak(), def.inputClip());
+        return new Architecture(inputDim, contextWidth, enc, k, dec, def.leak(), inputClip);
     }
 }

@@ -266,7 +266,7 @@ public final class VaeTrainer {
 
         float[] featureWeights = null;
         if (o.featureWeighting()) {
-            featureWeights = featureWeights(new FastScorer(draftBundle), trainX, trainSlots, o.trimFraction());
+            featureWeights = featureWeights(new FastScorer(draftBundle), trainX, trainSlots, norm, o.trimFraction());
         }
         FastScorer weighted = new FastScorer(new ModelBundle(draft.withScoring(
                 new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), featureWeights)), best));
@@ -361,8 +361,21 @@ public final class VaeTrainer {
         return s;
     }
 
-    /** Weight of feature j = 1 / mean squared standardized residual of j on the (untrimmed) training rows. */
-    private static float[] featureWeights(FastScorer s, double[][] x, int[] slots, double trim) {
+    /**
+     * Standardized values further out than this count in the feature weights as a residual of at
+     * least their excess over it. The network (clipped at {@link Architecture#DEFAULT_INPUT_CLIP})
+     * can fit a few far-out training values from memory, so their residual on the training rows
+     * says nothing of a new row's: without this floor a heavy-tailed feature keeps a high weight and
+     * a normal row with a new spike in it outscores real anomalies (digits, protocol A: ROC-AUC
+     * 0.934 instead of 0.947).
+     */
+    static final double WEIGHT_TAIL_FENCE = 10;
+
+    /**
+     * Weight of feature j = 1 / mean squared standardized residual of j on the (untrimmed) training
+     * rows, a value beyond {@link #WEIGHT_TAIL_FENCE} counting as at least its excess.
+     */
+    private static float[] featureWeights(FastScorer s, double[][] x, int[] slots, Normalization norm, double trim) {
         int d = s.inputDim();
         FastScorer.Scratch scratch = s.newScratch();
         double[][] contributions = new double[x.length][];
@@ -372,10 +385,13 @@ public final class VaeTrainer {
             for (int j = 0; j < d; j++) {
                 row[j] = (float) x[i][j];
             }
-            scores[i] = s.score(row, slots == null ? 0 : slots[i], scratch);
+            int slot = slots == null ? 0 : slots[i];
+            scores[i] = s.score(row, slot, scratch);
             contributions[i] = new double[d];
+            int r = norm.row(slot);
             for (int j = 0; j < d; j++) {
-                contributions[i][j] = scratch.contributions[j];
+                double excess = Math.max(0, Math.abs((x[i][j] - norm.mean(r, j)) / norm.scale(r, j)) - WEIGHT_TAIL_FENCE);
+                contributions[i][j] = Math.max(scratch.contributions[j], excess * excess);
             }
         }
         double[] sorted = scores.clone();

@@ -139,4 +139,58 @@ class VaeTrainerTest {
         assertTrue(flagged > 0.8 * anomalies, "trimmed training must not learn the anomalies as normal: flagged "
                 + flagged + "/" + anomalies);
     }
+
+    /**
+     * Rare spikes far out (here ~17 training deviations, on two correlated features) must come back
+     * from the latent as spikes: compression that flattens them to the input clip loses what a
+     * user decodes the history for. The clip of 10 used before shows the test can fail. The feature
+     * weights must still treat the spiking features as heavy-tailed (see WEIGHT_TAIL_FENCE).
+     */
+    @Test
+    void spikesFarOutAreReconstructedNotFlattenedToTheClip() {
+        double[][] x = Synthetic.lowRank(1500, 6, 2, 11);
+        java.util.List<Integer> spikes = new java.util.ArrayList<>();
+        for (int i = 0; i < x.length; i += 300) {
+            x[i][0] += 50;
+            x[i][1] += 50;
+            spikes.add(i);
+        }
+        TrainingData data = new TrainingData(Synthetic.names(6), x, null, null, "test");
+        TrainOptions o = Synthetic.fast().withEpochs(30).withTrimFraction(0);
+        ModelBundle wide = Synthetic.train(data, o);
+        ModelBundle clipped = Synthetic.train(data, o.withInputClip(10));
+        assertEquals(Architecture.DEFAULT_INPUT_CLIP, wide.architecture().inputClip());
+        double[] observed = standardizedSpike(wide, x, spikes, false);
+        double[] wideBack = standardizedSpike(wide, x, spikes, true);
+        double[] clippedBack = standardizedSpike(clipped, x, spikes, true);
+        assertTrue(observed[0] > 14, "the spikes should be far out: " + observed[0] + " deviations");
+        assertTrue(wideBack[0] > 0.8 * observed[0] && wideBack[1] > 0.8 * observed[1], "decoded spikes at "
+                + java.util.Arrays.toString(wideBack) + " deviations, observed " + java.util.Arrays.toString(observed));
+        assertTrue(clippedBack[0] < 11 && clippedBack[1] < 11, "at clip 10 they come back near 10: "
+                + java.util.Arrays.toString(clippedBack));
+        float[] w = wide.manifest().scoring().featureWeights();
+        for (int j = 2; j < 6; j++) {
+            assertTrue(w[0] < w[j] && w[1] < w[j], "spiking features must weigh less than calm ones: " + java.util.Arrays.toString(w));
+        }
+    }
+
+    /** Mean over the spike rows of features 0 and 1, observed or decoded, in training deviations from the mean. */
+    private static double[] standardizedSpike(ModelBundle b, double[][] x, java.util.List<Integer> rows, boolean decoded) {
+        FastScorer s = new FastScorer(b);
+        FastScorer.Scratch scratch = s.newScratch();
+        Normalization n = b.normalization();
+        double[] out = new double[2];
+        for (int i : rows) {
+            float[] row = new float[x[i].length];
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) x[i][j];
+            }
+            s.score(row, 0, scratch);
+            for (int j = 0; j < 2; j++) {
+                double v = decoded ? scratch.expected[j] : x[i][j];
+                out[j] += (v - n.mean(0, j)) / n.scale(0, j) / rows.size();
+            }
+        }
+        return out;
+    }
 }

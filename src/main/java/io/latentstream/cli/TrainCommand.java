@@ -126,6 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--from, --to, --features, --dimension and --conditional are for --topic; a CSV file names "
                     + "its features in its header (and its context with --context-column)");
         }
+        flags.toOptions(false); // a bad training flag fails now, not after reading a topic or a large file
         PrintWriter w = spec.commandLine().getOut();
         if (nice > 0 || cpuIdle) {
             w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));

@@ -90,7 +90,7 @@ public class CliTest {
     }
 
     @Test
-    void benchRunsThatMatchNothingAndABadNiceAreUsageErrors() {
+    void badBenchAndTrainFlagsAreUsageErrorsBeforeAnyWork() {
         Result bench = run("bench", "--runs", "no such run");
         assertEquals(2, bench.code(), bench.err());
         assertTrue(bench.err().contains("--runs no such run matches no run; runs are identity; parse only;"), bench.err());
@@ -100,6 +100,11 @@ public class CliTest {
         Result train = run("train", "--input", "x.csv", "--out", "x.lsb", "--nice", "20");
         assertEquals(2, train.code(), train.err());
         assertTrue(train.err().contains("--nice must be 0..19"), train.err());
+        // Checked before any data is read: no broker listens on port 1, so a topic read would fail otherwise.
+        Result clip = run("train", "--topic", "sensors", "-b", "127.0.0.1:1", "--features", "a,b", "--input-clip", "0",
+                "--out", "x.lsb");
+        assertEquals(2, clip.code(), clip.err());
+        assertTrue(clip.err().contains("input clip must be > 0"), clip.err());
         Result cfg = run("--set", "retrain.nice=25", "config", "show");
         assertEquals(2, cfg.code(), cfg.err());
         assertTrue(cfg.err().contains("retrain.nice"), cfg.err());

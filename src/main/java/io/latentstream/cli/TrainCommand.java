@@ -219,8 +219,10 @@ public final class TrainCommand implements Callable<Integer> {
         ModelBundle bundle = VaeTrainer.train(td, options, new VaeTrainer.Identity(name, version, null, window), null, progress);
         progress.done();
         var m = bundle.manifest();
-        w.printf(Locale.ROOT, "done in %.1f s: %d epochs, architecture %s, validation loss %.4f, NRMSE %.4f, threshold %.4f (q=%.3f)%n",
-                m.training().durationSeconds(), m.training().epochs(), bundle.architecture(), m.validation().get("loss"),
+        w.printf(Locale.ROOT, "done in %.1f s: %d epochs, architecture %s (inputs clipped at ±%s deviations), validation loss %.4f, "
+                        + "NRMSE %.4f, threshold %.4f (q=%.3f)%n",
+                m.training().durationSeconds(), m.training().epochs(), bundle.architecture(),
+                new java.math.BigDecimal(bundle.architecture().inputClip()).stripTrailingZeros().toPlainString(), m.validation().get("loss"),
                 m.validation().get("nrmse"), m.scoring().threshold(), m.scoring().quantile());
         w.flush();
         return bundle;

@@ -86,7 +86,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelBundle bundle;
         if (trainAndEvaluate) {
             PrintWriter progress = json ? spec.commandLine().getErr() : out;
-            bundle = TrainCommand.trainBundle(data.subset(split.train()), flags, protocol == Evaluation.Protocol.A, "eval", 1,
+            bundle = TrainCommand.trainBundle(data.subset(split.train()), flags.toOptions(protocol == Evaluation.Protocol.A), "eval", 1,
                     Map.of("file", input.toString(), "rows", "protocol " + protocol + " training rows"), progress);
         } else {
             bundle = Cli.loadBundle(model);

@@ -4,6 +4,7 @@ import io.latentstream.eval.Evaluation;
 import io.latentstream.eval.LabelledCsv;
 import io.latentstream.model.BundleCodec;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
 import io.latentstream.model.TrainingData;
 import io.latentstream.model.VaeTrainer;
 import picocli.CommandLine.ArgGroup;
@@ -126,15 +127,17 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--from, --to, --features, --dimension and --conditional are for --topic; a CSV file names "
                     + "its features in its header (and its context with --context-column)");
         }
-        flags.toOptions(false); // a bad training flag fails now, not after reading a topic or a large file
+        // Before any data is read, so a bad training flag fails now, not after a topic or a large file.
+        // Rows known to be normal (labels, protocol A) train without robust trimming.
+        TrainOptions options = flags.toOptions(source.topic == null && (excludeAnomalies || protocol == Evaluation.Protocol.A));
         PrintWriter w = spec.commandLine().getOut();
         if (nice > 0 || cpuIdle) {
             w.println(io.latentstream.ops.ProcessPriority.lowerTo(nice, cpuIdle));
         }
-        return source.topic != null ? trainOnTopic(w) : trainOnFile(w);
+        return source.topic != null ? trainOnTopic(options, w) : trainOnFile(options, w);
     }
 
-    private int trainOnFile(PrintWriter w) throws IOException {
+    private int trainOnFile(TrainOptions options, PrintWriter w) throws IOException {
         Path input = source.input;
         LabelledCsv data = read(input, contextColumn, labelColumn, ignored);
         LabelledCsv rows = data;
@@ -150,8 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "training on %,d rows × %d features of %s%s%n", rows.rows(), rows.features().size(), input,
                 contextColumn != null ? " (conditional on '" + contextColumn + "')" : "");
         w.flush();
-        boolean knownNormal = excludeAnomalies || protocol == Evaluation.Protocol.A;
-        ModelBundle bundle = trainBundle(rows, flags, knownNormal, modelName.resolve(Cli.config(spec)), version, Map.of("file", input.toString(),
+        ModelBundle bundle = trainBundle(rows, options, modelName.resolve(Cli.config(spec)), version, Map.of("file", input.toString(),
                 "rows", protocol != null ? "protocol " + protocol + " training rows" : excludeAnomalies ? "label 0 rows" : "all rows"), w);
         BundleCodec.write(bundle, out);
         w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes)");
@@ -182,12 +184,12 @@ public final class TrainCommand implements Callable<Integer> {
         times.check();
     }
 
-    private int trainOnTopic(PrintWriter w) throws IOException {
+    private int trainOnTopic(TrainOptions options, PrintWriter w) throws IOException {
         List<String> names = features != null ? features : IntStream.range(0, dimension).mapToObj(i -> "f" + i).toList();
         var cfg = Cli.config(spec);
         TopicTrainingRows.Result rows = TopicTrainingRows.read(cfg, source.topic, times.from, times.to, names, conditional, maxRecords,
                 flags.seed, w);
-        ModelBundle bundle = trainBundle(rows.data(), flags, false, modelName.resolve(cfg), version, rows.window(), w);
+        ModelBundle bundle = trainBundle(rows.data(), options, modelName.resolve(cfg), version, rows.window(), w);
         BundleCodec.write(bundle, out);
         w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes); publish it with `latentstream models publish --bundle " + out + "`");
         w.flush();
@@ -202,15 +204,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static ModelBundle trainBundle(LabelledCsv rows, TrainingFlags flags, boolean knownNormal, String name, long version,
+    static ModelBundle trainBundle(LabelledCsv rows, TrainOptions options, String name, long version,
                                    Map<String, String> window, PrintWriter w) {
         return trainBundle(new TrainingData(rows.features(), rows.x(), rows.contexts(), rows.contextColumn(), rows.file().toString()),
-                flags, knownNormal, name, version, window, w);
+                options, name, version, window, w);
     }
 
-    static ModelBundle trainBundle(TrainingData td, TrainingFlags flags, boolean knownNormal, String name, long version,
+    static ModelBundle trainBundle(TrainingData td, TrainOptions options, String name, long version,
                                    Map<String, String> window, PrintWriter w) {
-        var options = flags.toOptions(knownNormal);
         if (options.trimFraction() > 0) {
             w.printf(Locale.ROOT, "robust training on: trimming %.0f%% of each batch, then refitting without far-out rows%n",
                     100 * options.trimFraction());
@@ -222,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "done in %.1f s: %d epochs, architecture %s (inputs clipped at ±%s deviations), validation loss %.4f, "
                         + "NRMSE %.4f, threshold %.4f (q=%.3f)%n",
                 m.training().durationSeconds(), m.training().epochs(), bundle.architecture(),
-                new java.math.BigDecimal(bundle.architecture().inputClip()).stripTrailingZeros().toPlainString(), m.validation().get("loss"),
+                java.math.BigDecimal.valueOf(bundle.architecture().inputClip()).stripTrailingZeros().toPlainString(), m.validation().get("loss"),
                 m.validation().get("nrmse"), m.scoring().threshold(), m.scoring().quantile());
         w.flush();
         return bundle;

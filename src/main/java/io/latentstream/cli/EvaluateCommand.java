@@ -8,6 +8,7 @@ import io.latentstream.eval.Evaluation;
 import io.latentstream.eval.LabelledCsv;
 import io.latentstream.eval.RetrainReplay;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,6 +78,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (retrainWindows != 0 && (protocol != Evaluation.Protocol.B || retrainWindows < 2)) {
             throw new UsageError("--retrain-windows needs --protocol B and at least 2 windows");
         }
+        // Bad training flags are usage errors before any work, as in train.
+        TrainOptions options = trainAndEvaluate ? flags.toOptions(protocol == Evaluation.Protocol.A) : null;
         PrintWriter out = spec.commandLine().getOut();
         LabelledCsv data = TrainCommand.read(input, contextColumn, labelColumn, ignored);
         if (!data.labelled()) {
@@ -86,7 +89,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelBundle bundle;
         if (trainAndEvaluate) {
             PrintWriter progress = json ? spec.commandLine().getErr() : out;
-            bundle = TrainCommand.trainBundle(data.subset(split.train()), flags.toOptions(protocol == Evaluation.Protocol.A), "eval", 1,
+            bundle = TrainCommand.trainBundle(data.subset(split.train()), options, "eval", 1,
                     Map.of("file", input.toString(), "rows", "protocol " + protocol + " training rows"), progress);
         } else {
             bundle = Cli.loadBundle(model);

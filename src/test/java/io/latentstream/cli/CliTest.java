@@ -105,6 +105,11 @@ public class CliTest {
                 "--out", "x.lsb");
         assertEquals(2, clip.code(), clip.err());
         assertTrue(clip.err().contains("input clip must be > 0"), clip.err());
+        // evaluate likewise, before its CSV (which does not exist here) is read.
+        Result eval = run("evaluate", "--train-and-evaluate", "--input", "no-such.csv", "--beta", "-1");
+        assertEquals(2, eval.code(), eval.err());
+        assertTrue(eval.err().contains("beta"), eval.err());
+        assertFalse(eval.err().contains("no-such.csv"), eval.err());
         Result cfg = run("--set", "retrain.nice=25", "config", "show");
         assertEquals(2, cfg.code(), cfg.err());
         assertTrue(cfg.err().contains("retrain.nice"), cfg.err());

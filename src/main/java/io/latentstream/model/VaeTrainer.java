@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * Trains a VAE (or a CVAE when the data carries contexts) with DL4J SameDiff and returns a
@@ -118,130 +119,14 @@ public final class VaeTrainer {
                 .markLabelsUnused()
                 .build());
 
-        Random rnd = new Random(o.seed());
         int batch = o.batchFor(trainIdx.length);
         int k = arch.latentDim();
-        int[] trainOrder = new int[trainIdx.length];
-        for (int i = 0; i < trainOrder.length; i++) {
-            trainOrder[i] = i;
-        }
-        float[] best = init.clone();
-        double bestVal = Double.POSITIVE_INFINITY;
-        int epochsRun = 0;
-        int excluded = 0;
-        boolean[] valInlier = null;
-        // Phase 1 trains with the per-batch trimmed loss (robust to a contaminated window). Phase 2
-        // (only when trimming) drops the rows the robust model finds far out (log loss beyond
-        // Q3 + 3 IQR over all training rows) and refits on the rest without trimming, so hard but
-        // normal rows are learned again. Early stopping uses the trimmed mean validation loss.
-        int phases = o.trimFraction() > 0 ? 2 : 1;
-        for (int phase = 1; phase <= phases; phase++) {
-        boolean trimBatches = phase == 1 && o.trimFraction() > 0;
-        if (phase == 2) {
-            g.setWeights(best);
-            float[] all = perRowAll(g, xsTrain, trainSlots, contextWidth, k);
-            float[] sortedAll = all.clone();
-            Arrays.sort(sortedAll);
-            double fence = farOutFence(sortedAll);
-            trainOrder = java.util.stream.IntStream.range(0, all.length).filter(i -> all[i] <= fence).toArray();
-            excluded = all.length - trainOrder.length;
-            float[] valLosses = perRowAll(g, xsVal, valSlots, contextWidth, k);
-            valInlier = new boolean[valLosses.length];
-            for (int i = 0; i < valLosses.length; i++) {
-                valInlier[i] = valLosses[i] <= fence;
-            }
-            // Phase 2 measures on the inlier validation rows; it must beat phase 1 on them to count.
-            bestVal = maskedMean(valLosses, valInlier);
-            if (progress != null) {
-                progress.refit(trainOrder.length, excluded, bestVal);
-            }
-        }
-        int sinceBest = 0;
-        for (int epoch = 1; epoch <= o.maxEpochs() && epochsRun < o.maxEpochs(); epoch++) {
-            shuffle(trainOrder, rnd);
-            double lossSum = 0;
-            int batches = 0;
-            for (int start = 0; start < trainOrder.length; start += batch) {
-                int m = Math.min(batch, trainOrder.length - start);
-                if (m < 2 && trainOrder.length >= 2) {
-                    continue; // a lone leftover row is noise for Adam; it is in the next shuffle
-                }
-                float[] xb = new float[m * d];
-                float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
-                for (int r = 0; r < m; r++) {
-                    int row = trainOrder[start + r];
-                    boolean dropContext = contextWidth > 0 && rnd.nextDouble() < o.contextDropout();
-                    float[] src = dropContext ? xsTrainGlobal[row] : xsTrain[row];
-                    System.arraycopy(src, 0, xb, r * d, d);
-                    if (cb != null) {
-                        cb[r * contextWidth + (dropContext ? 0 : trainSlots[row])] = 1f;
-                    }
-                }
-                INDArray x = Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT);
-                INDArray c = cb == null ? null : Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT);
-                float[] wRow = new float[m];
-                float[] perRow = perRow(g, x, c, m, k);
-                for (float v : perRow) {
-                    lossSum += v / m;
-                }
-                if (trimBatches && m >= 10) {
-                    // Robust training: leave the highest-loss rows of the batch out of the loss.
-                    float[] sorted = perRow.clone();
-                    Arrays.sort(sorted);
-                    int keep = Math.max(1, m - (int) Math.floor(m * o.trimFraction()));
-                    float cut = sorted[keep - 1];
-                    int kept = 0;
-                    for (int r = 0; r < m && kept < keep; r++) {
-                        if (perRow[r] <= cut) {
-                            wRow[r] = 1f;
-                            kept++;
-                        }
-                    }
-                    for (int r = 0; r < m; r++) {
-                        wRow[r] /= kept;
-                    }
-                } else {
-                    Arrays.fill(wRow, 1f / m);
-                }
-                float[] epsData = new float[m * k];
-                for (int i = 0; i < epsData.length; i++) {
-                    epsData[i] = (float) rnd.nextGaussian();
-                }
-                INDArray eps = Nd4j.create(epsData, new long[] {m, k}, DataType.FLOAT);
-                INDArray w = Nd4j.create(wRow, new long[] {m, 1}, DataType.FLOAT);
-                INDArray[] features = c == null ? new INDArray[] {x, eps, w} : new INDArray[] {x, c, eps, w};
-                MultiDataSet mds = new MultiDataSet(features, new INDArray[0]);
-                if (batches == 0 && epochsRun == 0) {
-                    quietly(() -> g.sd.fit(mds)); // SameDiff prints one line per op while it builds the gradient graph
-                } else {
-                    g.sd.fit(mds);
-                }
-                batches++;
-            }
-            float[] valRows = perRowAll(g, xsVal, valSlots, contextWidth, k);
-            double valLoss = valInlier == null ? trimmedMean(valRows, o.trimFraction()) : maskedMean(valRows, valInlier);
-            boolean improved = Double.isInfinite(bestVal) ? Double.isFinite(valLoss) : valLoss < bestVal - 1e-6 * Math.abs(bestVal);
-            if (improved) {
-                bestVal = valLoss;
-                best = g.weights();
-                sinceBest = 0;
-            } else {
-                sinceBest++;
-            }
-            epochsRun++;
-            if (progress != null) {
-                progress.epoch(epochsRun, o.maxEpochs(), lossSum / Math.max(1, batches), valLoss, improved,
-                        (System.nanoTime() - t0) / 1e9);
-            }
-            if (!Double.isFinite(valLoss)) {
-                throw new IllegalStateException("training diverged at epoch " + epoch + " (validation loss " + valLoss
-                        + "); try a smaller learning rate");
-            }
-            if (sinceBest >= o.patience()) {
-                break;
-            }
-        }
-        }
+        Fit fit = new Fit(g, o, xsTrain, xsTrainGlobal, trainSlots, xsVal, valSlots, contextWidth, k, batch, progress, t0);
+        fit.run(init);
+        float[] best = fit.best;
+        double bestVal = fit.bestVal;
+        int epochsRun = fit.epochsRun;
+        int excluded = fit.excluded;
         g.setWeights(best);
         double valRec = meanOutput(g, xsVal, valSlots, contextWidth, k, "rec");
         double valKl = meanOutput(g, xsVal, valSlots, contextWidth, k, "kl");
@@ -309,6 +194,183 @@ public final class VaeTrainer {
         Manifest manifest = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(),
                 ctx, archSpec, normSpec, scoring, trainingSpec, validation, libraries);
         return new ModelBundle(manifest, best);
+    }
+
+    /**
+     * The training loop over a built graph: epochs of mini-batch Adam steps, each followed by the
+     * validation loss that early stopping and the kept weights ({@link #best}) follow.
+     *
+     * <p>Phase 1 trains with the per-batch trimmed loss (robust to a contaminated window). Phase 2
+     * (only when trimming) drops the rows the robust model finds far out (log loss beyond Q3 + 3 IQR
+     * over all training rows) and refits on the rest without trimming, so hard but normal rows are
+     * learned again. Phase 1's early stopping uses the trimmed mean validation loss, phase 2's the
+     * mean over the validation rows inside the same fence.
+     */
+    private static final class Fit {
+        private final VaeGraph g;
+        private final TrainOptions o;
+        private final float[][] xsTrain;
+        private final float[][] xsTrainGlobal;
+        private final int[] trainSlots;
+        private final float[][] xsVal;
+        private final int[] valSlots;
+        private final int contextWidth;
+        private final int d;
+        private final int k;
+        private final int batch;
+        private final Random rnd;
+        private final Progress progress;
+        private final long t0;
+
+        float[] best;
+        double bestVal = Double.POSITIVE_INFINITY;
+        int epochsRun;
+        int excluded;
+
+        Fit(VaeGraph g, TrainOptions o, float[][] xsTrain, float[][] xsTrainGlobal, int[] trainSlots, float[][] xsVal,
+            int[] valSlots, int contextWidth, int k, int batch, Progress progress, long t0) {
+            this.g = g;
+            this.o = o;
+            this.xsTrain = xsTrain;
+            this.xsTrainGlobal = xsTrainGlobal;
+            this.trainSlots = trainSlots;
+            this.xsVal = xsVal;
+            this.valSlots = valSlots;
+            this.contextWidth = contextWidth;
+            this.d = xsTrain[0].length;
+            this.k = k;
+            this.batch = batch;
+            this.rnd = new Random(o.seed());
+            this.progress = progress;
+            this.t0 = t0;
+        }
+
+        void run(float[] init) {
+            best = init.clone();
+            boolean robust = o.trimFraction() > 0;
+            epochs(IntStream.range(0, xsTrain.length).toArray(), robust, null);
+            if (!robust) {
+                return;
+            }
+            g.setWeights(best);
+            float[] all = perRowAll(g, xsTrain, trainSlots, contextWidth, k);
+            float[] sortedAll = all.clone();
+            Arrays.sort(sortedAll);
+            double fence = farOutFence(sortedAll);
+            int[] inliers = IntStream.range(0, all.length).filter(i -> all[i] <= fence).toArray();
+            excluded = all.length - inliers.length;
+            float[] valLosses = perRowAll(g, xsVal, valSlots, contextWidth, k);
+            boolean[] valInlier = new boolean[valLosses.length];
+            for (int i = 0; i < valLosses.length; i++) {
+                valInlier[i] = valLosses[i] <= fence;
+            }
+            // Phase 2 measures on the inlier validation rows; it must beat phase 1 on them to count.
+            bestVal = maskedMean(valLosses, valInlier);
+            if (progress != null) {
+                progress.refit(inliers.length, excluded, bestVal);
+            }
+            epochs(inliers, false, valInlier);
+        }
+
+        /**
+         * Epochs over {@code trainOrder} (shuffled in place) until {@link TrainOptions#patience()}
+         * epochs pass without improvement or the epoch budget (shared by both phases) is spent.
+         * Validation loss: the mean over {@code valInlier} when given, else the trimmed mean.
+         */
+        private void epochs(int[] trainOrder, boolean trimBatches, boolean[] valInlier) {
+            int sinceBest = 0;
+            for (int epoch = 1; epoch <= o.maxEpochs() && epochsRun < o.maxEpochs(); epoch++) {
+                shuffle(trainOrder, rnd);
+                double lossSum = 0;
+                int batches = 0;
+                for (int start = 0; start < trainOrder.length; start += batch) {
+                    int m = Math.min(batch, trainOrder.length - start);
+                    if (m < 2 && trainOrder.length >= 2) {
+                        continue; // a lone leftover row is noise for Adam; it is in the next shuffle
+                    }
+                    for (float v : step(trainOrder, start, m, trimBatches, batches == 0 && epochsRun == 0)) {
+                        lossSum += v / m;
+                    }
+                    batches++;
+                }
+                float[] valRows = perRowAll(g, xsVal, valSlots, contextWidth, k);
+                double valLoss = valInlier == null ? trimmedMean(valRows, o.trimFraction()) : maskedMean(valRows, valInlier);
+                boolean improved = Double.isInfinite(bestVal) ? Double.isFinite(valLoss) : valLoss < bestVal - 1e-6 * Math.abs(bestVal);
+                if (improved) {
+                    bestVal = valLoss;
+                    best = g.weights();
+                    sinceBest = 0;
+                } else {
+                    sinceBest++;
+                }
+                epochsRun++;
+                if (progress != null) {
+                    progress.epoch(epochsRun, o.maxEpochs(), lossSum / Math.max(1, batches), valLoss, improved,
+                            (System.nanoTime() - t0) / 1e9);
+                }
+                if (!Double.isFinite(valLoss)) {
+                    throw new IllegalStateException("training diverged at epoch " + epoch + " (validation loss " + valLoss
+                            + "); try a smaller learning rate");
+                }
+                if (sinceBest >= o.patience()) {
+                    return;
+                }
+            }
+        }
+
+        /**
+         * One Adam step on the rows {@code trainOrder[start, start + m)}; returns their per-row loss
+         * before the step. With {@code trim} the highest-loss rows of the batch are left out of the loss.
+         */
+        private float[] step(int[] trainOrder, int start, int m, boolean trim, boolean first) {
+            float[] xb = new float[m * d];
+            float[] cb = contextWidth > 0 ? new float[m * contextWidth] : null;
+            for (int r = 0; r < m; r++) {
+                int row = trainOrder[start + r];
+                boolean dropContext = contextWidth > 0 && rnd.nextDouble() < o.contextDropout();
+                float[] src = dropContext ? xsTrainGlobal[row] : xsTrain[row];
+                System.arraycopy(src, 0, xb, r * d, d);
+                if (cb != null) {
+                    cb[r * contextWidth + (dropContext ? 0 : trainSlots[row])] = 1f;
+                }
+            }
+            INDArray x = Nd4j.create(xb, new long[] {m, d}, DataType.FLOAT);
+            INDArray c = cb == null ? null : Nd4j.create(cb, new long[] {m, contextWidth}, DataType.FLOAT);
+            float[] perRow = perRow(g, x, c, m, k);
+            float[] wRow = new float[m];
+            if (trim && m >= 10) {
+                float[] sorted = perRow.clone();
+                Arrays.sort(sorted);
+                int keep = Math.max(1, m - (int) Math.floor(m * o.trimFraction()));
+                float cut = sorted[keep - 1];
+                int kept = 0;
+                for (int r = 0; r < m && kept < keep; r++) {
+                    if (perRow[r] <= cut) {
+                        wRow[r] = 1f;
+                        kept++;
+                    }
+                }
+                for (int r = 0; r < m; r++) {
+                    wRow[r] /= kept;
+                }
+            } else {
+                Arrays.fill(wRow, 1f / m);
+            }
+            float[] epsData = new float[m * k];
+            for (int i = 0; i < epsData.length; i++) {
+                epsData[i] = (float) rnd.nextGaussian();
+            }
+            INDArray eps = Nd4j.create(epsData, new long[] {m, k}, DataType.FLOAT);
+            INDArray w = Nd4j.create(wRow, new long[] {m, 1}, DataType.FLOAT);
+            INDArray[] features = c == null ? new INDArray[] {x, eps, w} : new INDArray[] {x, c, eps, w};
+            MultiDataSet mds = new MultiDataSet(features, new INDArray[0]);
+            if (first) {
+                quietly(() -> g.sd.fit(mds)); // SameDiff prints one line per op while it builds the gradient graph
+            } else {
+                g.sd.fit(mds);
+            }
+            return perRow;
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.latentstream.cli;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -90,18 +91,20 @@ final class TopicRange {
         if (finished()) {
             return in;
         }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (!open.contains(tp) || (!follow && r.offset() >= end.get(tp))) {
-                continue; // past the range (fetched before the partition was paused)
-            }
-            if (r.timestamp() > toMs) {
-                close(tp); // its first record stamped after --to ends the partition's range
-                continue;
-            }
-            read++;
-            if (r.timestamp() >= fromMs) {
-                in.add(r);
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
+        for (TopicPartition tp : batch.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
+                if (!open.contains(tp) || (!follow && r.offset() >= end.get(tp))) {
+                    continue; // past the range (fetched before the partition was paused)
+                }
+                if (r.timestamp() > toMs) {
+                    close(tp); // its first record stamped after --to ends the partition's range
+                    continue;
+                }
+                read++;
+                if (r.timestamp() >= fromMs) {
+                    in.add(r);
+                }
             }
         }
         if (!follow) {

@@ -38,6 +38,9 @@ final class DemoMonitor implements Runnable {
     final AtomicLong missed = new AtomicLong();
     final AtomicLong falseAlarms = new AtomicLong();
     final AtomicLong normals = new AtomicLong();
+    /** Caught and missed per kind of injected anomaly, for the summary: which kinds the model sees. */
+    final Map<SensorSimulator.Injected, AtomicLong> caughtByKind = new ConcurrentHashMap<>();
+    final Map<SensorSimulator.Injected, AtomicLong> missedByKind = new ConcurrentHashMap<>();
     /** Drift onsets (see {@link SensorSimulator.Injected#DRIFT_ONSET}): all, and flagged. */
     final AtomicLong onsets = new AtomicLong();
     final AtomicLong onsetsFlagged = new AtomicLong();
@@ -120,8 +123,10 @@ final class DemoMonitor implements Runnable {
             }
         } else if (isAnomaly && flagged) {
             caught.incrementAndGet();
+            caughtByKind.computeIfAbsent(injected, k -> new AtomicLong()).incrementAndGet();
         } else if (isAnomaly) {
             missed.incrementAndGet();
+            missedByKind.computeIfAbsent(injected, k -> new AtomicLong()).incrementAndGet();
         } else if (flagged) {
             falseAlarms.incrementAndGet();
         } else {
@@ -145,6 +150,20 @@ final class DemoMonitor implements Runnable {
                 }
             }
         }
+    }
+
+    /** "spike 68 of 69 (99%), drift ..." over the kinds scored so far, in the enum's order. */
+    String caughtByKindSummary() {
+        List<String> parts = new ArrayList<>();
+        for (SensorSimulator.Injected kind : SensorSimulator.Injected.values()) {
+            long c = caughtByKind.getOrDefault(kind, new AtomicLong()).get();
+            long all = c + missedByKind.getOrDefault(kind, new AtomicLong()).get();
+            if (all > 0) {
+                parts.add(String.format(java.util.Locale.ROOT, "%s %,d of %,d (%.0f%%)", kind.name().toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', ' '), c, all, 100.0 * c / all));
+            }
+        }
+        return String.join(", ", parts);
     }
 
     static Map<String, SensorSimulator.Injected> newLabelMap() {

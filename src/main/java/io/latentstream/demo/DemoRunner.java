@@ -330,6 +330,10 @@ public final class DemoRunner {
                 injectedAnomalies, String.join(", ", kinds), monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(),
                 monitor.falseAlarms.get() + monitor.normals.get(),
                 100.0 * monitor.falseAlarms.get() / Math.max(1, monitor.falseAlarms.get() + monitor.normals.get())));
+        String byKind = monitor.caughtByKindSummary();
+        if (!byKind.isEmpty()) {
+            say("caught by kind: " + byKind);
+        }
         if (monitor.onsets.get() > 0) {
             say(String.format(Locale.ROOT, "drift onsets (a drift under way, not yet out of band; counted neither way): %,d readings, %,d flagged",
                     monitor.onsets.get(), monitor.onsetsFlagged.get()));

@@ -45,6 +45,9 @@ class DemoIT {
         int caught = Integer.parseInt(m.group(1).replace(",", ""));
         int missed = Integer.parseInt(m.group(2).replace(",", ""));
         assertTrue(caught > 0.8 * (caught + missed), summary);
+        // A replay's anomalies are its labelled rows: one kind, the same counts as the line above.
+        assertTrue(res.out().contains(String.format(Locale.ROOT, "caught by kind: labelled %,d of %,d (", caught, caught + missed)),
+                res.out());
         assertEquals(tmpBefore, countTempDirs(), "no temporary broker directory left behind");
     }
 

@@ -156,8 +156,10 @@ final class DemoMonitor implements Runnable {
     String caughtByKindSummary() {
         List<String> parts = new ArrayList<>();
         for (SensorSimulator.Injected kind : SensorSimulator.Injected.values()) {
-            long c = caughtByKind.getOrDefault(kind, new AtomicLong()).get();
-            long all = c + missedByKind.getOrDefault(kind, new AtomicLong()).get();
+            AtomicLong caughtOfKind = caughtByKind.get(kind);
+            AtomicLong missedOfKind = missedByKind.get(kind);
+            long c = caughtOfKind == null ? 0 : caughtOfKind.get();
+            long all = c + (missedOfKind == null ? 0 : missedOfKind.get());
             if (all > 0) {
                 parts.add(String.format(java.util.Locale.ROOT, "%s %,d of %,d (%.0f%%)", kind.name().toLowerCase(java.util.Locale.ROOT)
                         .replace('_', ' '), c, all, 100.0 * c / all));

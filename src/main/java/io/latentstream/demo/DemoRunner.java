@@ -323,7 +323,7 @@ public final class DemoRunner {
         List<String> kinds = new ArrayList<>();
         injected.forEach((k, v) -> {
             if (k.isAnomaly()) {
-                kinds.add(k.name().toLowerCase(Locale.ROOT) + " " + v);
+                kinds.add(k.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " " + v);
             }
         });
         say(String.format(Locale.ROOT, "injected anomalies: %,d (%s); caught %,d, missed %,d; false alarms %,d of %,d normal readings (%.2f%%)",

@@ -124,9 +124,6 @@ public final class VaeTrainer {
         Fit fit = new Fit(g, o, xsTrain, xsTrainGlobal, trainSlots, xsVal, valSlots, contextWidth, k, batch, progress, t0);
         fit.run(init);
         float[] best = fit.best;
-        double bestVal = fit.bestVal;
-        int epochsRun = fit.epochsRun;
-        int excluded = fit.excluded;
         g.setWeights(best);
         double valRec = meanOutput(g, xsVal, valSlots, contextWidth, k, "rec");
         double valKl = meanOutput(g, xsVal, valSlots, contextWidth, k, "kl");
@@ -142,7 +139,7 @@ public final class VaeTrainer {
         libraries.put("dl4j", "1.0.0-M2.1");
         libraries.put("java", Runtime.version().toString());
         Manifest.TrainingSpec trainingSpec = new Manifest.TrainingSpec(data.source(), id.window() == null ? Map.of() : id.window(),
-                trainIdx.length, valIdx.length, o.seed(), epochsRun, batch, o.learningRate(), o.beta(),
+                trainIdx.length, valIdx.length, o.seed(), fit.epochsRun, batch, o.learningRate(), o.beta(),
                 o.trimFraction(), (System.nanoTime() - t0) / 1e9);
         Manifest.ScoringSpec unweighted = new Manifest.ScoringSpec(0, 0, o.quantile(), o.direction().id(), o.sensitivity(), null);
         Manifest draft = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(), ctx,
@@ -170,8 +167,8 @@ public final class VaeTrainer {
         double lower = quantile(calibration, 1 - o.quantile());
         double nrmse = nrmse(weighted, valX, valSlots, norm);
         Map<String, Double> validation = new LinkedHashMap<>();
-        validation.put("loss", bestVal);
-        validation.put("excluded_rows", (double) excluded);
+        validation.put("loss", fit.bestVal);
+        validation.put("excluded_rows", (double) fit.excluded);
         validation.put("reconstruction", valRec);
         validation.put("kl", valKl);
         validation.put("nrmse", nrmse);
@@ -197,8 +194,8 @@ public final class VaeTrainer {
     }
 
     /**
-     * The training loop over a built graph: epochs of mini-batch Adam steps, each followed by the
-     * validation loss that early stopping and the kept weights ({@link #best}) follow.
+     * The training loop over a built graph: epochs of mini-batch Adam steps; after each epoch the
+     * validation loss decides early stopping and whether its weights become {@link #best}.
      *
      * <p>Phase 1 trains with the per-batch trimmed loss (robust to a contaminated window). Phase 2
      * (only when trimming) drops the rows the robust model finds far out (log loss beyond Q3 + 3 IQR

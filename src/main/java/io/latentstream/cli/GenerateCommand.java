@@ -56,6 +56,9 @@ public final class GenerateCommand implements Callable<Integer> {
         if (count < 1 || count > 10_000_000) {
             throw new UsageError("--count must be 1..10000000, got " + count);
         }
+        if (out != null) {
+            OutputFile.check(out, "--out", "generated.csv");
+        }
         ModelBundle bundle = model != null ? Cli.loadBundle(model) : activeOnTopic();
         if (context != null && !bundle.conditional()) {
             throw new UsageError("--context given but the model is not conditional");
@@ -71,11 +74,21 @@ public final class GenerateCommand implements Callable<Integer> {
             write(bundle, scorer, slot, w);
             w.flush();
         } else {
-            Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".tmp");
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                write(bundle, scorer, slot, w);
+            Path dir = out.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+            try {
+                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    write(bundle, scorer, slot, w);
+                }
+                // createTempFile made it owner-only; generated records are not a secret (as BundleCodec.writeBytes).
+                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                }
+                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp); // only still there when the write failed
             }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         return ExitCodes.OK;
     }

@@ -265,6 +265,7 @@ public final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            OutputFile.check(out, "--out", "model.lsb");
             AppConfig cfg = Cli.config(spec);
             String name = modelName.resolve(cfg);
             ModelCatalog c = catalog(cfg, name, "models export");

@@ -121,6 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (nice < 0 || nice > 19) {
             throw new UsageError("--nice must be 0..19");
         }
+        OutputFile.check(out, "--out", "model.lsb");
         if (source.topic != null) {
             checkTopicOptions();
         } else if (times.given() || features != null || dimension != null || conditional) {

@@ -73,6 +73,7 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
             if (featureIdx.isEmpty()) {
                 throw new CsvException(file + ":1: no feature columns in header " + header);
             }
+            checkHeader(file, header, featureIdx, featureNames);
             List<double[]> rows = new ArrayList<>();
             List<String> ctx = new ArrayList<>();
             List<Integer> labels = new ArrayList<>();
@@ -116,6 +117,56 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                     ctxIdx >= 0 ? ctx.toArray(new String[0]) : null, ctxIdx >= 0 ? contextColumn : null,
                     labelIdx >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null);
         }
+    }
+
+    /**
+     * Feature names must be unique and non-blank: they name the JSON object fields the processor
+     * reads and the features a score record blames. A first line of numbers is data, not names:
+     * read as a header it would lose that row and name the features after its values.
+     */
+    private static void checkHeader(Path file, List<String> header, List<Integer> featureIdx, List<String> names)
+            throws CsvException {
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int j = 0; j < names.size(); j++) {
+            int col = featureIdx.get(j);
+            if (names.get(j).isEmpty()) {
+                throw new CsvException(file + ":1: column " + (col + 1) + " has no name; every column needs one");
+            }
+            Integer first = seen.putIfAbsent(names.get(j), col);
+            if (first != null) {
+                throw new CsvException(file + ":1: columns " + (first + 1) + " and " + (col + 1) + " are both named '"
+                        + names.get(j) + "'; feature names must be unique");
+            }
+        }
+        if (names.stream().allMatch(LabelledCsv::isNumber) && !isColumnNumbering(names)) {
+            throw new CsvException(file + ":1: the first line " + header + " holds numbers, not column names: the file needs a "
+                    + "header row naming the columns (e.g. " + String.join(",",
+                    java.util.stream.IntStream.range(0, Math.min(3, header.size())).mapToObj(i -> "f" + i).toList())
+                    + (header.size() > 3 ? ",..." : "") + ")");
+        }
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** 0,1,2,… or 1,2,3,…: how pandas and spreadsheets name unnamed columns, so a real header. */
+    private static boolean isColumnNumbering(List<String> names) {
+        for (int start = 0; start <= 1; start++) {
+            boolean all = true;
+            for (int j = 0; j < names.size() && all; j++) {
+                all = names.get(j).equals(Integer.toString(start + j));
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double number(String s, Path file, int line, int col, String name) throws CsvException {

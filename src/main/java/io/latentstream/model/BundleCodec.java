@@ -179,6 +179,9 @@ public final class BundleCodec {
         require(m.parent() == null || (m.parent() >= 1 && m.parent() < m.version()), "parent must be an earlier version");
         require(m.features() != null && !m.features().isEmpty() && m.features().size() <= Architecture.MAX_DIM,
                 "features must list 1.." + Architecture.MAX_DIM + " names");
+        // Names key the JSON object fields a processor reads and the features a score record blames.
+        require(m.features().stream().noneMatch(f -> f == null || f.isBlank()), "feature names must not be blank");
+        require(new java.util.HashSet<>(m.features()).size() == m.features().size(), "feature names must be unique");
         require(m.architecture() != null, "architecture is missing");
         require("leakyrelu".equals(m.architecture().activation()), "activation must be leakyrelu");
         require(m.architecture().encoderHidden() != null && m.architecture().decoderHidden() != null, "hidden sizes missing");

@@ -116,6 +116,22 @@ public class CliTest {
     }
 
     @Test
+    void outputPathsAreCheckedBeforeAnyWork() throws Exception {
+        // The inputs do not exist: the --out check comes first, not after a long training run.
+        Result train = run("train", "--input", "no-such.csv", "--out", dir.toString());
+        assertEquals(2, train.code(), train.err());
+        assertTrue(train.err().contains("--out " + dir + " is a directory; name the file to write, e.g. "
+                + dir.resolve("model.lsb")), train.err());
+        Result generate = run("generate", "--model", "no-such.lsb", "--count", "1", "--out", dir.toString());
+        assertEquals(2, generate.code(), generate.err());
+        assertTrue(generate.err().contains("is a directory"), generate.err());
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        Result under = run("train", "--input", "no-such.csv", "--out", file.resolve("m.lsb").toString());
+        assertEquals(2, under.code(), under.err());
+        assertTrue(under.err().contains(file + " is a file, not a directory"), under.err());
+    }
+
+    @Test
     void misspelledKeyInConfigFileExits2NamingIt() throws Exception {
         Path bad = dir.resolve("bad.properties");
         Files.writeString(bad, "topic.prefx=plant7\n");

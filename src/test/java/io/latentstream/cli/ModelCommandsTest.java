@@ -83,6 +83,15 @@ class ModelCommandsTest {
         String[] lines = gen.out().trim().split("\n");
         assertEquals("a,b,c,d", lines[0]);
         assertEquals(6, lines.length);
+        // To a file in a directory that does not exist yet: created, written whole, readable like the bundle.
+        Path genFile = dir.resolve("new/dir/gen.csv");
+        CliTest.Result toFile = CliTest.run("generate", "--model", model.toString(), "--count", "5", "--out", genFile.toString());
+        assertEquals(0, toFile.code(), toFile.err());
+        assertEquals(6, Files.readAllLines(genFile).size());
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(genFile)));
+        try (var left = Files.list(genFile.getParent())) {
+            assertEquals(1, left.count(), "no temporary file left beside it");
+        }
     }
 
     @Test

@@ -33,6 +33,17 @@ class LabelledCsvTest {
     }
 
     @Test
+    void numberedColumnsAreAHeader() throws Exception {
+        for (String header : new String[] {"0,1,2,label", "1,2,3,label"}) {
+            Path f = dir.resolve("numbered.csv");
+            Files.writeString(f, header + "\n0.5,1.5,2.5,0\n");
+            LabelledCsv t = LabelledCsv.read(f, null, "label");
+            assertEquals(3, t.features().size());
+            assertEquals(1, t.rows());
+        }
+    }
+
+    @Test
     void errorsNameFileLineAndColumn() throws Exception {
         String nonNumeric = error("a,b,label\n1,2,0\n1,abc,0\n", null);
         assertTrue(nonNumeric.contains(":3: column 2 (b): 'abc' is not a number"), nonNumeric);
@@ -50,6 +61,13 @@ class LabelledCsvTest {
         assertTrue(noContext.contains("no context column 'entity'"), noContext);
         String badLabel = error("a,b,label\n1,2,7\n", null);
         assertTrue(badLabel.contains("label must be 0 or 1"), badLabel);
+        String twice = error("a,b,a\n1,2,3\n", null);
+        assertTrue(twice.contains(":1: columns 1 and 3 are both named 'a'"), twice);
+        String unnamed = error("a, ,c\n1,2,3\n", null);
+        assertTrue(unnamed.contains(":1: column 2 has no name"), unnamed);
+        String headerless = error("-1.5,0.25,3\n1,2,3\n", null);
+        assertTrue(headerless.contains(":1: the first line [-1.5, 0.25, 3] holds numbers, not column names")
+                && headerless.contains("(e.g. f0,f1,f2)"), headerless);
     }
 
     @Test

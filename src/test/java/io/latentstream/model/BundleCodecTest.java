@@ -102,6 +102,11 @@ class BundleCodecTest {
         assertEquals(BundleException.Reason.BAD_MANIFEST, refusal(withManifest(badVersion, bundle.weights())));
         String badDirection = json.replace("\"direction\":\"above\"", "\"direction\":\"sideways\"");
         assertEquals(BundleException.Reason.BAD_MANIFEST, refusal(withManifest(badDirection, bundle.weights())));
+        String twice = json.replace("\"f1\"", "\"f0\"");
+        assertTrue(!twice.equals(json));
+        assertEquals(BundleException.Reason.BAD_MANIFEST, refusal(withManifest(twice, bundle.weights())));
+        String blank = json.replace("\"f1\"", "\" \"");
+        assertEquals(BundleException.Reason.BAD_MANIFEST, refusal(withManifest(blank, bundle.weights())));
     }
 
     @Test

@@ -56,8 +56,16 @@ public final class LatentstreamCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         StringBuilder msg = new StringBuilder("error: ").append(describe(ex));
+        boolean kafkaTimeout = isTimeout(ex);
         for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             msg.append("\n  caused by: ").append(describe(c));
+            kafkaTimeout |= isTimeout(c);
+        }
+        if (kafkaTimeout) {
+            // Kafka's own words ("Timed out waiting for a node assignment", or none from a future) do not say what to check.
+            msg.append("\n  hint: the Kafka cluster did not answer in time. Check bootstrap.servers (each host:port "
+                    + "reachable from here), the listeners the brokers advertise, and kafka.security.protocol / "
+                    + "kafka.sasl.* for a secured cluster");
         }
         err.println(msg);
         if (System.getenv("LATENTSTREAM_DEBUG") != null) {
@@ -67,6 +75,11 @@ public final class LatentstreamCommand implements Callable<Integer> {
         }
         err.flush();
         return ExitCodes.RUNTIME_FAILURE;
+    }
+
+    /** Kafka's client timeout, or a wait on an admin future: every network wait of these commands is on Kafka. */
+    private static boolean isTimeout(Throwable t) {
+        return t instanceof org.apache.kafka.common.errors.TimeoutException || t instanceof java.util.concurrent.TimeoutException;
     }
 
     private static String describe(Throwable t) {

@@ -169,6 +169,7 @@ public class CliTest {
         Result r = run("topics", "apply", "--bootstrap-server", "127.0.0.1:1", "--timeout", "2s");
         assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
         assertTrue(r.err().startsWith("error: "), r.err());
+        assertTrue(r.err().contains("hint: the Kafka cluster did not answer in time. Check bootstrap.servers"), r.err());
     }
 
     @Test

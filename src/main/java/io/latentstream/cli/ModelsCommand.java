@@ -20,6 +20,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -96,7 +99,7 @@ public final class ModelsCommand implements Callable<Integer> {
             ModelCatalog c = catalog(cfg, name, "models list");
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog.Verified active = c.desired();
-            out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "version", "parent", "created", "training window",
+            out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s  %s%n", "version", "parent", "created", "training window",
                     "samples", "val loss", "NRMSE", "status");
             for (long v : c.versions()) {
                 ModelCatalog.Verified x = c.verify(v);
@@ -112,12 +115,12 @@ public final class ModelsCommand implements Callable<Integer> {
                 }
                 if (x.ok()) {
                     Manifest m = x.bundle().manifest();
-                    out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9d %9.4f %8.4f  %s%n", "v" + v,
-                            m.parent() == null ? "-" : "v" + m.parent(), m.createdAt().length() > 24 ? m.createdAt().substring(0, 24) : m.createdAt(),
+                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9d %9.4f %8.4f  %s%n", "v" + v,
+                            m.parent() == null ? "-" : "v" + m.parent(), created(m.createdAt()),
                             abbreviate(windowSummary(m.training().window()), 36), m.training().sampleCount(),
                             m.validation().getOrDefault("loss", Double.NaN), m.validation().getOrDefault("nrmse", Double.NaN), status);
                 } else {
-                    out.printf(Locale.ROOT, "%-8s %-7s %-24s %-36s %9s %9s %8s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", status);
+                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", status);
                 }
             }
             if (c.versions().isEmpty()) {
@@ -148,6 +151,12 @@ public final class ModelsCommand implements Callable<Integer> {
             } else if (w.containsKey("window_ms")) {
                 String ms = w.get("window_ms");
                 parts.add("samples, last " + (ms.matches("\\d{1,18}") ? Duration.ofMillis(Long.parseLong(ms)).toMinutes() + " min" : ms));
+            } else if (w.containsKey("topic") && w.containsKey("from")) { // train --topic
+                parts.add(w.get("topic"));
+                parts.add("from " + minutes(w.get("from")));
+                if (!w.get("to").startsWith("end")) {
+                    parts.add("to " + minutes(w.get("to")));
+                }
             } else if (w.containsKey("source")) {
                 parts.add(w.get("source"));
             }
@@ -157,6 +166,24 @@ public final class ModelsCommand implements Callable<Integer> {
                 }
             }
             return parts.isEmpty() ? new TreeMap<>(w).toString() : String.join(", ", parts);
+        }
+
+        /** An instant to the minute ("2026-11-19T18:57Z"); anything else ("start") as it is. */
+        private static String minutes(String instant) {
+            try {
+                return Instant.parse(instant).truncatedTo(ChronoUnit.MINUTES).toString().replace(":00Z", "Z");
+            } catch (DateTimeParseException e) {
+                return instant;
+            }
+        }
+
+        /** Creation time to the second: the table's column is for telling versions apart, not for timing. */
+        static String created(String createdAt) {
+            try {
+                return Instant.parse(createdAt).truncatedTo(ChronoUnit.SECONDS).toString();
+            } catch (DateTimeParseException e) {
+                return abbreviate(createdAt, 24);
+            }
         }
 
         private static String abbreviate(String s, int n) {

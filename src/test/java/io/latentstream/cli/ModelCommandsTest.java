@@ -44,6 +44,11 @@ class ModelCommandsTest {
                 "trigger", "drift:anomaly-rate")));
         assertEquals("synthetic, first 24000", ModelsCommand.ListVersions.windowSummary(
                 java.util.Map.of("source", "synthetic", "rows", "first 24000")));
+        assertEquals("sensors, from 2026-11-19T18:57Z", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
+                "topic", "sensors", "from", "2026-11-19T18:57:41.638841300Z", "to", "end when read", "records", "19980")));
+        assertEquals("sensors, from start, to 2026-11-26T08:00Z", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
+                "topic", "sensors", "from", "start", "to", "2026-11-26T08:00:00Z", "records", "19980")));
+        assertEquals("2026-11-26T18:58:13Z", ModelsCommand.ListVersions.created("2026-11-26T18:58:13.794612345Z"));
         assertEquals("{a=1}", ModelsCommand.ListVersions.windowSummary(java.util.Map.of("a", "1")));
         assertEquals("-", ModelsCommand.ListVersions.windowSummary(java.util.Map.of()));
     }

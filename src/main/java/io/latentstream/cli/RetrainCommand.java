@@ -89,10 +89,15 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
         CountDownLatch stop = new CountDownLatch(1);
         OpsHttpServer h = http;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long t0 = System.nanoTime();
+            out.println("stopping: a retrain under way gets up to 30 s to finish (one cut off publishes nothing) ...");
+            out.flush();
             service.close();
             if (h != null) {
                 h.close();
             }
+            out.printf(java.util.Locale.ROOT, "retrainer stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            out.flush();
             stop.countDown();
         }, "retrain-shutdown"));
         stop.await();

@@ -85,10 +85,18 @@ public final class RunCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
+            // Said, so an operator reading the log of a stopped pod knows it stopped cleanly or not.
+            long t0 = System.nanoTime();
+            out.println("stopping: closing the stream threads (their open transaction commits or aborts) ...");
+            out.flush();
             runtime.close();
             if (http != null) {
                 http.close();
             }
+            out.printf(Locale.ROOT, "processor stopped in %.1f s, state %s%s%n", (System.nanoTime() - t0) / 1e9, runtime.state(),
+                    runtime.state() == KafkaStreams.State.NOT_RUNNING ? "" : " (not closed within 30 s: the group notices when "
+                            + "its session times out)");
+            out.flush();
         }, "run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long lastIn = 0;

@@ -1,5 +1,8 @@
 package io.latentstream.topology;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.latentstream.cli.CliTest;
 import io.latentstream.codec.DeadLetterReason;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.ConfigLoader;
@@ -27,6 +30,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +38,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -265,6 +271,76 @@ class ProcessorIT {
         assertEquals(0, extra, "outputs for offsets that were never produced");
         assertEquals(expectedBad, dlq.size());
         assertTrue(meters.scoredCount() >= n - expectedBad);
+        checkDlqCommand(prefix, format, inputs, expectedBad);
+    }
+
+    /** `latentstream dlq` on what the processor wrote: every dead letter, its reason and source, the original bytes. */
+    void checkDlqCommand(String prefix, String format, Map<String, Input> inputs, long expectedBad) throws Exception {
+        CliTest.Result all = CliTest.run("dlq", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix, "--json");
+        assertEquals(0, all.code(), all.err());
+        List<String> lines = all.out().lines().toList();
+        assertEquals(expectedBad, lines.size(), all.err());
+        Map<String, Integer> byReason = new java.util.TreeMap<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            JsonNode d = json.readTree(line);
+            Input in = inputs.get(d.get("source_partition").asInt() + "@" + d.get("source_offset").asLong());
+            assertEquals(in.bad().name(), d.get("reason").asText(), line);
+            assertEquals(prefix + ".raw", d.get("source_topic").asText(), line);
+            assertArrayEquals(bad(format, in.bad()), Base64.getDecoder().decode(d.get("value_base64").asText()), line);
+            byReason.merge(in.bad().name(), 1, Integer::sum);
+        }
+        String counts = byReason.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+        assertTrue(all.err().contains(expectedBad + " dead letter(s) shown from " + prefix + ".dlq (" + expectedBad
+                + " record(s) read): " + counts), all.err());
+        // One reason, a few of them, as text lines.
+        CliTest.Result some = CliTest.run("dlq", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--reason", "DIM_MISMATCH", "--max", "3");
+        assertEquals(0, some.code(), some.err());
+        List<String> three = some.out().lines().toList();
+        assertEquals(3, three.size(), some.out());
+        assertTrue(three.stream().allMatch(l -> l.contains("  DIM_MISMATCH  ") && l.contains("  " + prefix + ".raw-")), some.out());
+        assertTrue(some.err().contains("3 dead letter(s) shown") && some.err().contains("stopped at --max 3"), some.err());
+
+        // Replay one reason's dead letters to a topic: the inputs as they arrived (key, value, timestamp), once each.
+        String replayed = prefix + "-replayed";
+        CliTest.Result noTopic = CliTest.run("dlq", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--replay-to", replayed);
+        assertEquals(2, noTopic.code(), noTopic.err());
+        assertTrue(noTopic.err().contains("--replay-to " + replayed + ": no such topic"), noTopic.err());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(replayed, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        CliTest.Result replay = CliTest.run("dlq", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--reason", "DIM_MISMATCH", "--json", "--replay-to", replayed);
+        assertEquals(0, replay.code(), replay.err());
+        List<JsonNode> chosen = new ArrayList<>();
+        for (String line : replay.out().lines().toList()) {
+            chosen.add(json.readTree(line));
+        }
+        assertEquals(byReason.get("DIM_MISMATCH"), chosen.size());
+        assertTrue(replay.err().contains("replayed " + chosen.size() + " dead letter(s) to " + replayed), replay.err());
+        List<ConsumerRecord<byte[], byte[]>> back = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(replayed, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (back.size() < chosen.size() && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(back::add);
+            }
+            c.poll(Duration.ofMillis(500)).forEach(back::add); // nothing more
+        }
+        assertEquals(chosen.size(), back.size());
+        for (int i = 0; i < back.size(); i++) {
+            JsonNode d = chosen.get(i);
+            ConsumerRecord<byte[], byte[]> r = back.get(i);
+            assertArrayEquals(bad(format, DeadLetterReason.DIM_MISMATCH), r.value());
+            assertEquals(d.get("key").asText(), new String(r.key(), StandardCharsets.UTF_8));
+            assertEquals(java.time.Instant.parse(d.get("timestamp").asText()).toEpochMilli(), r.timestamp());
+            assertEquals(0, r.headers().toArray().length, "none of the dead-letter headers is sent back");
+        }
     }
 
     static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -132,7 +132,12 @@ public final class DlqCommand implements Callable<Integer> {
                 throw new UsageError("--reason " + r + " is not a reason code; they are " + Arrays.toString(DeadLetterReason.values()));
             }
         }
-        String dlq = topic != null ? topic : Topics.from(cfg).dlq();
+        Topics topics = Topics.from(cfg);
+        String dlq = topic != null ? topic : topics.dlq();
+        if (replayTo != null && (topics.written().contains(replayTo) || replayTo.equals(dlq))) {
+            throw new UsageError("--replay-to " + replayTo + " is a topic latentstream writes; replay to the input topic ("
+                    + topics.input() + ")");
+        }
         Set<String> wantedReasons = new HashSet<>(reasons);
         Set<String> wantedKeys = new HashSet<>(keys);
         PrintWriter out = spec.commandLine().getOut();

@@ -83,8 +83,9 @@ public final class ModelsCommand implements Callable<Integer> {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Every version on the topic with parent, creation time, training window, sample count, validation "
-                    + "metrics and status (active, superseded, rejected and why), plus retraining decisions.",
-            footer = {"", "Example:", "  latentstream models list --bootstrap-server localhost:9092"})
+                    + "metrics and status (active, superseded, rejected and why), plus the latest retraining decisions "
+                    + "(when, outcome, trigger, champion -> challenger, seconds, the gate's reason).",
+            footer = {"", "Example:", "  latentstream models list --bootstrap-server localhost:9092 --decisions 50"})
     static final class ListVersions implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -92,9 +93,17 @@ public final class ModelsCommand implements Callable<Integer> {
         @Mixin
         ModelNameOption modelName;
 
+        @Option(names = "--decisions", paramLabel = "N", defaultValue = "10", description = "Show the last N retraining "
+                + "decisions (0: none; every retrain leaves one, so a scheduled retrainer adds one an hour). "
+                + "Default: ${DEFAULT-VALUE}.")
+        int decisions;
+
         @Override
         public Integer call() {
             AppConfig cfg = Cli.config(spec);
+            if (decisions < 0) {
+                throw new UsageError("--decisions must be 0 or more, not " + decisions);
+            }
             String name = modelName.resolve(cfg);
             ModelCatalog c = catalog(cfg, name, "models list");
             PrintWriter out = spec.commandLine().getOut();
@@ -126,11 +135,14 @@ public final class ModelsCommand implements Callable<Integer> {
             if (c.versions().isEmpty()) {
                 out.println("(no versions of model '" + name + "' on " + Topics.from(cfg).models() + ")");
             }
-            if (!c.decisions().isEmpty()) {
+            List<JsonNode> all = c.decisions();
+            if (decisions > 0 && !all.isEmpty()) {
+                List<JsonNode> last = all.subList(Math.max(0, all.size() - decisions), all.size());
                 out.println();
-                out.println("retraining decisions:");
-                for (JsonNode d : c.decisions()) {
-                    out.println("  " + d);
+                out.println("retraining decisions" + (last.size() < all.size() ? String.format(Locale.ROOT,
+                        " (the last %d of %,d; --decisions N for more)", last.size(), all.size()) : "") + ":");
+                for (JsonNode d : last) {
+                    out.println("  " + decisionLine(d));
                 }
             }
             out.flush();
@@ -166,6 +178,18 @@ public final class ModelsCommand implements Callable<Integer> {
                 }
             }
             return parts.isEmpty() ? new TreeMap<>(w).toString() : String.join(", ", parts);
+        }
+
+        /** One retraining decision: when, outcome, trigger, champion -> challenger, seconds, reason. */
+        static String decisionLine(JsonNode d) {
+            String versions = d.path("champion").isNumber() ? "v" + d.path("champion").asLong() : "-";
+            if (d.path("challenger").isNumber()) {
+                versions += " -> v" + d.path("challenger").asLong();
+            }
+            return String.format(Locale.ROOT, "%-20s %-9s %-22s %-13s %6s  %s", created(d.path("at").asText("?")),
+                    d.path("outcome").asText("?").toUpperCase(Locale.ROOT), d.path("trigger").asText("?"), versions,
+                    d.path("seconds").isNumber() ? String.format(Locale.ROOT, "%.1f s", d.path("seconds").asDouble()) : "",
+                    d.path("reason").asText(""));
         }
 
         /** An instant to the minute ("2026-11-19T18:57Z"); anything else ("start") as it is. */

@@ -19,7 +19,7 @@ public record Topics(String input, String raw, String latents, String scores, St
         String raw = p + "." + TopicApplier.INPUT_ROLE;
         Topics t = new Topics(in == null || in.isBlank() ? raw : in, raw, p + ".latents", p + ".scores", p + ".anomalies",
                 p + ".dlq", p + ".samples", p + ".models", p + ".control");
-        List<String> written = List.of(t.latents, t.scores, t.anomalies, t.dlq, t.samples, t.models, t.control);
+        List<String> written = t.written();
         if (written.contains(t.input)) {
             // Reading our own output would feed every output back in (a dead letter, dead-lettered again, forever).
             throw new ConfigError(Settings.INPUT_TOPIC, "bad value '" + in + "' for setting '" + Settings.INPUT_TOPIC
@@ -27,6 +27,11 @@ public record Topics(String input, String raw, String latents, String scores, St
                     + "); the processor would read its own output");
         }
         return t;
+    }
+
+    /** The topics latentstream writes (every role but the input). */
+    public List<String> written() {
+        return List.of(latents, scores, anomalies, dlq, samples, models, control);
     }
 
     /** True when input.topic names a topic of the user's own instead of the plan's {@code <prefix>.raw}. */

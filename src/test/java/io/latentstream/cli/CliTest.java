@@ -110,6 +110,10 @@ public class CliTest {
         assertEquals(2, eval.code(), eval.err());
         assertTrue(eval.err().contains("beta"), eval.err());
         assertFalse(eval.err().contains("no-such.csv"), eval.err());
+        Result replay = run("dlq", "-b", "127.0.0.1:1", "--replay-to", "latentstream.dlq");
+        assertEquals(2, replay.code(), replay.err());
+        assertTrue(replay.err().contains("--replay-to latentstream.dlq is a topic latentstream writes; replay to the input topic "
+                + "(latentstream.raw)"), replay.err());
         Result cfg = run("--set", "retrain.nice=25", "config", "show");
         assertEquals(2, cfg.code(), cfg.err());
         assertTrue(cfg.err().contains("retrain.nice"), cfg.err());

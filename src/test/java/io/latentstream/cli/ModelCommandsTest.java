@@ -36,7 +36,7 @@ class ModelCommandsTest {
     }
 
     @Test
-    void modelsListSummarizesWhatAVersionWasTrainedOn() {
+    void modelsListSummarizesWhatAVersionWasTrainedOn() throws Exception {
         assertEquals("olive.csv, all rows", ModelsCommand.ListVersions.windowSummary(
                 java.util.Map.of("file", "/work/shared/data/olive.csv", "rows", "all rows")));
         assertEquals("samples, last 60 min, drift:anomaly-rate", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
@@ -49,6 +49,14 @@ class ModelCommandsTest {
         assertEquals("sensors, from start, to 2026-11-26T08:00Z", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
                 "topic", "sensors", "from", "start", "to", "2026-11-26T08:00:00Z", "records", "19980")));
         assertEquals("2026-11-26T18:58:13Z", ModelsCommand.ListVersions.created("2026-11-26T18:58:13.794612345Z"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals("2026-11-26T18:59:06Z PUBLISHED control:retrain        v1 -> v2       7.9 s  v2 published: error 0.0610 vs 0.0589",
+                ModelsCommand.ListVersions.decisionLine(json.readTree("{\"outcome\":\"published\",\"reason\":\"v2 published: error "
+                        + "0.0610 vs 0.0589\",\"champion\":1,\"challenger\":2,\"trigger\":\"control:retrain\",\"figures\":{},"
+                        + "\"seconds\":7.9,\"at\":\"2026-11-26T18:59:06.990008853Z\"}")));
+        assertEquals("2026-11-26T19:59:06Z SKIPPED   schedule               v2             0.4 s  only 12 samples",
+                ModelsCommand.ListVersions.decisionLine(json.readTree("{\"outcome\":\"skipped\",\"reason\":\"only 12 samples\","
+                        + "\"champion\":2,\"challenger\":null,\"trigger\":\"schedule\",\"seconds\":0.4,\"at\":\"2026-11-26T19:59:06Z\"}")));
         assertEquals("{a=1}", ModelsCommand.ListVersions.windowSummary(java.util.Map.of("a", "1")));
         assertEquals("-", ModelsCommand.ListVersions.windowSummary(java.util.Map.of()));
     }

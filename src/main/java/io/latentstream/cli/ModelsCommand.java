@@ -3,6 +3,7 @@ package io.latentstream.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
+import io.latentstream.lifecycle.Compatibility;
 import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.BundleCodec;
@@ -74,6 +75,31 @@ public final class ModelsCommand implements Callable<Integer> {
     /** {@link #snapshot} for a command that only reads the topic. */
     static ModelCatalog catalog(AppConfig cfg, String name, String command) {
         return snapshot(publisher(cfg, command), name);
+    }
+
+    /**
+     * A version the running processors would refuse (INCOMPATIBLE) splits the fleet: they keep the
+     * old model while any processor started later loads the new one, and the two score one stream
+     * differently. Refused unless allowed; when allowed, the text to add to the success line.
+     */
+    static String fleetSplit(ModelCatalog c, ModelBundle next, boolean allowed, String flag) {
+        ModelCatalog.Verified active = c.desired();
+        if (active == null || active.version() == next.version()) {
+            return "";
+        }
+        String why = Compatibility.check(active.bundle(), next);
+        if (why == null) {
+            return "";
+        }
+        if (!allowed) {
+            throw new UsageError("v" + next.version() + " does not fit the stream of the active v" + active.version() + ": " + why
+                    + ". Running processors would refuse it and keep v" + active.version() + ", while any processor started "
+                    + "later would load it, so the fleet would score one stream two ways. To change the stream's model: "
+                    + flag + ", then restart every processor; or run it as a model of its own (another model.name, "
+                    + "application.id and topic.prefix)");
+        }
+        return "; it does not fit the stream of v" + active.version() + " (" + why + "): RESTART EVERY PROCESSOR now, "
+                + "running ones keep v" + active.version() + " until then";
     }
 
     static ModelPublisher publisher(AppConfig cfg, String command) {
@@ -233,6 +259,12 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--force", description = "Publish even if the version is not newer than the topic's newest.")
         boolean force;
 
+        @Option(names = "--allow-incompatible", description = "Publish a model that does not fit the active one's stream "
+                + "(other features, plain vs conditional, contexts dropped), e.g. after a producer changed the feature set. "
+                + "Running processors refuse it and keep the old model: restart every processor at once (at start they "
+                + "load it).")
+        boolean allowIncompatible;
+
         @Override
         public Integer call() throws Exception {
             AppConfig cfg = Cli.config(spec);
@@ -260,9 +292,10 @@ public final class ModelsCommand implements Callable<Integer> {
                 throw new UsageError("model " + b.manifest().name() + " v" + b.version() + " is not newer than v" + latest
                         + " on the topic: use --force to publish it anyway, or `models rollback --to " + b.version() + "`");
             }
+            String split = fleetSplit(c, b, allowIncompatible, "--allow-incompatible");
             p.publish(b, "publish");
             spec.commandLine().getOut().println("published " + b.manifest().name() + " v" + b.version() + " (" + size
-                    + " bytes) to " + Topics.from(cfg).models() + "; it is now the active version");
+                    + " bytes) to " + Topics.from(cfg).models() + "; it is now the active version" + split);
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
@@ -278,6 +311,10 @@ public final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "V", description = "Version to activate.")
         long version;
 
+        @Option(names = "--allow-incompatible", description = "Activate a version that does not fit the active one's stream "
+                + "(other features, plain vs conditional, contexts dropped). Running processors refuse it: restart them all.")
+        boolean allowIncompatible;
+
         @Mixin
         ModelNameOption modelName;
 
@@ -287,9 +324,10 @@ public final class ModelsCommand implements Callable<Integer> {
             String name = modelName.resolve(cfg);
             ModelPublisher p = publisher(cfg, "models rollback");
             ModelCatalog c = snapshot(p, name);
-            verified(c, name, version, "cannot be activated");
+            ModelCatalog.Verified target = verified(c, name, version, "cannot be activated");
+            String split = fleetSplit(c, target.bundle(), allowIncompatible, "--allow-incompatible");
             p.activate(name, version, "rollback");
-            spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version");
+            spec.commandLine().getOut().println("model " + name + " v" + version + " is now the active version" + split);
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

@@ -78,10 +78,7 @@ public final class RetrainCommand implements java.util.concurrent.Callable<Integ
                 service.request("retrain");
                 return OpsHttpServer.RetrainAnswer.ACCEPTED;
             });
-            http.addRollbackEndpoint(token, to -> {
-                service.requestRollback(to);
-                return OpsHttpServer.RetrainAnswer.ACCEPTED;
-            });
+            http.addRollbackEndpoint(token, service::requestRollback);
             out.println("http: /metrics /health /ready /retrain /rollback on " + cfg.getString(Settings.HTTP_BIND_ADDRESS) + ":" + http.port());
         }
         out.println("retrainer started for model '" + cfg.getString(Settings.MODEL_NAME) + "'; Ctrl-C to stop");

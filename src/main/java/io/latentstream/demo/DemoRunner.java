@@ -142,10 +142,7 @@ public final class DemoRunner {
                         retrain.request("retrain");
                         return OpsHttpServer.RetrainAnswer.ACCEPTED;
                     });
-                    http.addRollbackEndpoint(tokenBytes, to -> {
-                        retrain.requestRollback(to);
-                        return OpsHttpServer.RetrainAnswer.ACCEPTED;
-                    });
+                    http.addRollbackEndpoint(tokenBytes, retrain::requestRollback);
                     // The generated token goes into the URL fragment, which the browser keeps to itself (as
                     // notebook servers do); a configured retrain.token is never printed.
                     say("live page: " + (configured != null ? "http://127.0.0.1:" + http.port() + "/  (the buttons ask for your retrain.token)"

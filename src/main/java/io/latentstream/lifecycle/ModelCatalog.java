@@ -159,6 +159,25 @@ public final class ModelCatalog {
     }
 
     /**
+     * Null when {@code version} can become the version the fleet runs (on the topic, verified, fitting
+     * the stream of the version it runs now, or that version itself); else why not, in words.
+     */
+    public String activationRefusal(long version) {
+        if (!raw.containsKey(version)) {
+            return "there is no v" + version + " of model " + name + " on the topic (versions " + versions() + ")";
+        }
+        Verified v = verify(version);
+        if (!v.ok()) {
+            return "v" + version + " does not verify: " + v.message();
+        }
+        Verified active = desired();
+        String why = active == null || active.version() == version ? null : Compatibility.check(active.bundle(), v.bundle());
+        return why == null ? null : "v" + version + " does not fit the stream of the active v" + active.version() + ": " + why
+                + " (running processors would refuse it; `latentstream models rollback --to " + version
+                + " --allow-incompatible` activates it, then restart every processor)";
+    }
+
+    /**
      * The version the fleet should run: the activation pointer when it is the latest word and
      * names a valid version, else the newest valid version compatible with the last activated one.
      */

@@ -101,10 +101,14 @@ public final class OpsHttpServer implements AutoCloseable {
 
     /**
      * Adds {@code POST /rollback} with body {@code {"to": VERSION}}, same authentication and limits as
-     * /retrain; 400 when the body names no version, 202 when the rollback was handed to the control
-     * topic. The retrainer that leads performs it (and the processors verify the target as usual).
+     * /retrain; 400 when the body names no version, 409 with the reason when that version cannot be
+     * activated (not on the topic, not valid, not fitting the running stream), 202 when the rollback
+     * was handed to the control topic. The retrainer that leads performs it (and the processors
+     * verify the target as usual).
+     *
+     * @param onAccept hands the rollback on; returns null, or why the version cannot be activated
      */
-    public void addRollbackEndpoint(byte[] token, java.util.function.LongFunction<RetrainAnswer> onAccept) {
+    public void addRollbackEndpoint(byte[] token, java.util.function.LongFunction<String> onAccept) {
         server.createContext("/rollback", ex -> {
             byte[] body = authorizedPost(ex, token);
             if (body == null) {
@@ -121,8 +125,9 @@ public final class OpsHttpServer implements AutoCloseable {
                 send(ex, 400, "application/json", "{\"error\":\"body must be {\\\"to\\\": VERSION}\"}");
                 return;
             }
-            if (onAccept.apply(to) == RetrainAnswer.BUSY) {
-                send(ex, 409, "application/json", "{\"error\":\"a retrain is running\"}");
+            String refused = onAccept.apply(to);
+            if (refused != null) {
+                send(ex, 409, "application/json", JSON.writeValueAsString(java.util.Map.of("error", refused)));
                 return;
             }
             send(ex, 202, "application/json", "{\"status\":\"accepted\",\"to\":" + to + "}");

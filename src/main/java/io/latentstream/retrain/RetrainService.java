@@ -106,9 +106,25 @@ public final class RetrainService implements AutoCloseable {
         send("{\"action\":\"" + action + "\",\"source\":\"http\"}");
     }
 
-    /** Asks the leading retrainer to activate an earlier version: writes a rollback control message. */
-    public void requestRollback(long to) {
-        send("{\"action\":\"rollback\",\"to\":" + to + ",\"source\":\"http\"}");
+    /**
+     * Asks the leading retrainer to activate an earlier version: writes a rollback control message,
+     * unless the version cannot be activated.
+     *
+     * @return null when handed to the control topic, else why the version cannot be activated
+     */
+    public String requestRollback(long to) {
+        String refused = rollbackRefusal(to);
+        if (refused == null) {
+            send("{\"action\":\"rollback\",\"to\":" + to + ",\"source\":\"http\"}");
+        }
+        return refused;
+    }
+
+    /** Checked when asked and again when performed: the topic may have changed in between. */
+    private String rollbackRefusal(long to) {
+        return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models())
+                .snapshot(cfg.getString(Settings.MODEL_NAME), cfg.getInt(Settings.MODEL_MAX_BYTES), Duration.ofSeconds(30))
+                .activationRefusal(to);
     }
 
     private void send(String message) {
@@ -198,6 +214,11 @@ public final class RetrainService implements AutoCloseable {
                     return;
                 }
                 long to = m.get("to").asLong();
+                String refused = rollbackRefusal(to);
+                if (refused != null) {
+                    LOG.warn("rollback to v{} requested on the control topic refused: {}", to, refused);
+                    return;
+                }
                 new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models())
                         .activate(cfg.getString(Settings.MODEL_NAME), to, "rollback");
                 LOG.info("rollback to v{} requested on the control topic: activated", to);

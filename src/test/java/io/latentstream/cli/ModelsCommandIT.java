@@ -112,6 +112,27 @@ class ModelsCommandIT {
             CliTest.Result otherModel = CliTest.run("decode", "--file", file.toString(), "-b", b);
             assertEquals(ExitCodes.USAGE, otherModel.code());
             assertTrue(otherModel.err().contains("of model 'default'") && otherModel.err().contains("--name"), otherModel.err());
+
+            // A version with another feature set would split the fleet (running processors refuse it, new ones load it):
+            // refused unless asked for, then published with the instruction to restart.
+            BadBundles.Bad narrower = BadBundles.all(TestModels.golden(), 3, 150_000).stream()
+                    .filter(x -> x.name().equals("wrong feature count")).findFirst().orElseThrow();
+            Path v3 = Files.write(dir.resolve("v3.lsb"), narrower.bytes());
+            CliTest.Result split = CliTest.run("models", "publish", "--bundle", v3.toString(), "-b", b);
+            assertEquals(ExitCodes.USAGE, split.code(), split.err());
+            assertTrue(split.err().contains("v" + narrower.version() + " does not fit the stream of the active v1: features")
+                    && split.err().contains("--allow-incompatible, then restart every processor"), split.err());
+            assertTrue(CliTest.run("models", "list", "--name", "t", "-b", b).out().lines()
+                    .anyMatch(l -> l.startsWith("v1 ") && l.contains("ACTIVE")), "nothing was published");
+            CliTest.Result rbSplit = CliTest.run("models", "rollback", "--to", "2", "--name", "t", "-b", b);
+            assertEquals(0, rbSplit.code(), rbSplit.err()); // v2 fits v1's stream
+            CliTest.Result allowed = CliTest.run("models", "publish", "--bundle", v3.toString(), "-b", b, "--allow-incompatible");
+            assertEquals(0, allowed.code(), allowed.err());
+            assertTrue(allowed.out().contains("it is now the active version; it does not fit the stream of v2")
+                    && allowed.out().contains("RESTART EVERY PROCESSOR"), allowed.out());
+            CliTest.Result back = CliTest.run("models", "rollback", "--to", "2", "--name", "t", "-b", b);
+            assertEquals(ExitCodes.USAGE, back.code(), back.err());
+            assertTrue(back.err().contains("v2 does not fit the stream of the active v" + narrower.version()), back.err());
         }
     }
 }

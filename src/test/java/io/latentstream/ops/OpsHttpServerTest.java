@@ -52,8 +52,11 @@ class OpsHttpServerTest {
         AtomicLong requested = new AtomicLong();
         try (OpsHttpServer http = server()) {
             http.addRollbackEndpoint("s3cret".getBytes(StandardCharsets.UTF_8), to -> {
+                if (to == 9) {
+                    return "there is no v9 of model m on the topic (versions [1, 2, 3])";
+                }
                 requested.set(to);
-                return OpsHttpServer.RetrainAnswer.ACCEPTED;
+                return null;
             });
             int port = http.port();
             assertEquals(401, post(port, "/rollback", null, "{\"to\":1}").statusCode());
@@ -65,6 +68,10 @@ class OpsHttpServerTest {
             assertEquals(0, requested.get(), "nothing refused reached the control topic");
             HttpResponse<String> ok = post(port, "/rollback", "s3cret", "{\"to\":3}");
             assertEquals(202, ok.statusCode(), ok.body());
+            assertEquals(3, requested.get());
+            HttpResponse<String> refused = post(port, "/rollback", "s3cret", "{\"to\":9}");
+            assertEquals(409, refused.statusCode(), refused.body());
+            assertEquals("{\"error\":\"there is no v9 of model m on the topic (versions [1, 2, 3])\"}", refused.body());
             assertEquals(3, requested.get());
             HttpResponse<String> get = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rollback")).GET().build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -126,8 +126,45 @@ class RetrainIT {
                 }
                 await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).desired().version() == 1, 60,
                         "rollback by control message");
+
+                // A version that cannot be activated: refused when asked (POST /rollback answers 409 with this), and
+                // by the leader if a control message names it anyway; a later valid one still applies.
+                String refused = service.requestRollback(99);
+                assertTrue(refused != null && refused.startsWith("there is no v99 of model t on the topic (versions [1, 2])"), refused);
+                try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                        new StringSerializer())) {
+                    p.send(new ProducerRecord<>(topics.control(), null, "{\"action\":\"rollback\",\"to\":99}")).get();
+                    p.send(new ProducerRecord<>(topics.control(), null, "{\"action\":\"rollback\",\"to\":2}")).get();
+                }
+                await(() -> publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).desired().version() == 2, 60,
+                        "the valid rollback after the refused one");
+                assertEquals(List.of(1L, 2L), activations(bootstrap, topics.models()).stream().distinct().sorted().toList(),
+                        "no activation record ever named v99");
             }
         }
+    }
+
+    /** The versions named by every activation record on the models topic, in order (not compacted yet in a test). */
+    static List<Long> activations(String bootstrap, String modelsTopic) throws Exception {
+        List<Long> out = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(modelsTopic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && r.key().startsWith("active/")) {
+                        out.add(json.readTree(r.value()).path("version").asLong());
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -187,7 +187,10 @@ public final class Retrainer {
         if (trainable < min) {
             int heldOut = w.data() == null ? 0 : w.data().rows() - trainable;
             return new Decision(Outcome.SKIPPED, "only " + trainable + " samples to train on in the window (need " + min + ")"
-                    + (heldOut > 0 ? "; " + heldOut + " flagged ones held out" : ""), champion.version(), null, trigger, Map.of(), secs(t0));
+                    + (heldOut > 0 ? "; " + heldOut + " flagged ones held out" : "")
+                    + (w.unparsed() > 0 ? "; " + w.unparsed() + " do not parse with v" + champion.version() + "'s "
+                    + champion.features().size() + " features (scored by a model of another feature set)" : ""),
+                    champion.version(), null, trigger, Map.of(), secs(t0));
         }
         TrainingData data = w.data();
         long version = latestVersion + 1;

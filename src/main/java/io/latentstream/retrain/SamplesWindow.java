@@ -31,8 +31,11 @@ import java.util.Random;
  * read_committed, from the offsets of the window start up to the end offsets seen when reading began.
  */
 public final class SamplesWindow {
-    /** The window: rows in time order and where they came from. */
-    public record Window(TrainingData data, long[] timestamps, long seen, Map<String, String> provenance) {
+    /**
+     * The window: rows in time order and where they came from; {@code unparsed} samples did not parse
+     * with the champion's features (written for another feature set) and are not in it.
+     */
+    public record Window(TrainingData data, long[] timestamps, long seen, long unparsed, Map<String, String> provenance) {
     }
 
     private SamplesWindow() {
@@ -68,6 +71,7 @@ public final class SamplesWindow {
         Map<String, long[]> shares = new HashMap<>(); // context -> {samples, flagged}
         Random rnd = new Random(seed);
         long seen = 0;
+        long unparsed = 0;
         long from = System.currentTimeMillis() - windowMs;
         Map<String, String> provenance = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -103,7 +107,8 @@ public final class SamplesWindow {
                     try {
                         rec = parser.parse(r.key(), r.value());
                     } catch (BadRecordException e) {
-                        continue; // samples were valid when scored; a later format change is skipped, not fatal
+                        unparsed++; // valid for the model that scored them: a feature-set change since, skipped, not fatal
+                        continue;
                     }
                     seen++;
                     String ctxKey = rec.context == null ? "" : rec.context;
@@ -170,6 +175,9 @@ public final class SamplesWindow {
         provenance.put("topic", topic);
         provenance.put("window_ms", Long.toString(windowMs));
         provenance.put("seen", Long.toString(seen));
+        if (unparsed > 0) {
+            provenance.put("unparsed", Long.toString(unparsed));
+        }
         provenance.put("flagged_rows", flaggedRows.name().toLowerCase(java.util.Locale.ROOT));
         provenance.put("held_out", Integer.toString(heldOutRows));
         if (flaggedRows == Flagged.MAJORITY_CONTEXTS && !rebaselined.isEmpty()) {
@@ -177,6 +185,6 @@ public final class SamplesWindow {
         }
         TrainingData data = x.length == 0 ? null : new TrainingData(champion.features(), x, ctx,
                 conditional ? champion.manifest().context().column() : null, topic, heldOutRows == 0 ? null : heldOut);
-        return new Window(data, ts, seen, provenance);
+        return new Window(data, ts, seen, unparsed, provenance);
     }
 }

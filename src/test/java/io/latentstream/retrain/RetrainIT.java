@@ -278,6 +278,11 @@ class RetrainIT {
                             .add(DeadLetterHeaders.ANOMALY, Boolean.toString(flagged).getBytes(StandardCharsets.UTF_8));
                     p.send(r);
                 }
+                for (int i = 0; i < 7; i++) { // scored by a model of another feature set: skipped, counted
+                    ProducerRecord<String, String> r = new ProducerRecord<>(samples, null, t0 + i * 10L + 5, "a", "[10,10,10]");
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
             }
             for (SamplesWindow.Flagged mode : new SamplesWindow.Flagged[] {SamplesWindow.Flagged.EXCLUDE, SamplesWindow.Flagged.MAJORITY_CONTEXTS}) {
                 SamplesWindow.Window w = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
@@ -291,6 +296,8 @@ class RetrainIT {
                     assertTrue(w.timestamps()[i - 1] <= w.timestamps()[i], "time order, held-out rows in place");
                 }
                 assertEquals("30", w.provenance().get("held_out"));
+                assertEquals(7, w.unparsed());
+                assertEquals("7", w.provenance().get("unparsed"));
             }
             SamplesWindow.Window all = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
                     SamplesWindow.Flagged.INCLUDE, Duration.ofSeconds(30));

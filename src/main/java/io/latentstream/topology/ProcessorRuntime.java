@@ -5,6 +5,7 @@ import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelWatcher;
 import io.latentstream.ops.Meters;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -26,12 +27,14 @@ public final class ProcessorRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuntime.class);
 
     private final KafkaStreams streams;
+    private final boolean staticMember;
     private final Meters meters;
     private final ModelWatcher watcher;
     private final ModelRef model;
 
-    private ProcessorRuntime(KafkaStreams streams, Meters meters, ModelWatcher watcher, ModelRef model) {
+    private ProcessorRuntime(KafkaStreams streams, Meters meters, ModelWatcher watcher, ModelRef model, AppConfig cfg) {
         this.streams = streams;
+        this.staticMember = staticMember(cfg);
         this.meters = meters;
         this.watcher = watcher;
         this.model = model;
@@ -62,7 +65,7 @@ public final class ProcessorRuntime implements AutoCloseable {
             }
             meters.activeModel(model.current().version());
             meters.expectedAnomalyRate(1 - model.current().bundle().manifest().scoring().quantile());
-            return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model);
+            return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model, cfg);
         } catch (Exception | Error e) {
             watcher.close();
             throw e;
@@ -72,7 +75,7 @@ public final class ProcessorRuntime implements AutoCloseable {
     /** Checks the topics, builds and starts the processor. */
     public static ProcessorRuntime start(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) throws Exception {
         checkTopics(cfg, bootstrap, Topics.from(cfg));
-        return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, null, model);
+        return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, null, model, cfg);
     }
 
     private static KafkaStreams startStreams(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) {
@@ -181,9 +184,23 @@ public final class ProcessorRuntime implements AutoCloseable {
         return streams.state() == KafkaStreams.State.RUNNING && model.current() != null;
     }
 
+    /** Whether the user made the stream threads static group members (group.instance.id, with any client prefix). */
+    static boolean staticMember(AppConfig cfg) {
+        return cfg.kafkaOverrides().keySet().stream().anyMatch(k -> k.equals("group.instance.id") || k.endsWith(".group.instance.id"));
+    }
+
+    /**
+     * Closes the stream threads (committing or aborting their transactions). A stopping instance
+     * leaves the consumer group, so its partitions move to the other instances, or back to it when it
+     * restarts, at once: Kafka Streams' default with the classic protocol stays in the group and
+     * leaves them idle until session.timeout.ms (45 s) runs out. Static members (group.instance.id)
+     * keep their place, which is what static membership is for.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(CloseOptions.groupMembershipOperation(staticMember
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                : CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
         if (watcher != null) {
             watcher.close();
         }

@@ -236,6 +236,11 @@ class ProcessorIT {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // A clean stop left the consumer group: its partitions are free at once, not after session.timeout.ms (45 s).
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var group = admin.describeConsumerGroups(List.of(prefix + "-app")).all().get(30, TimeUnit.SECONDS).get(prefix + "-app");
+            assertEquals(List.of(), List.copyOf(group.members()), "members left in the group after close");
+        }
         long missing = 0;
         long duplicates = 0;
         for (Input in : inputs.values()) {

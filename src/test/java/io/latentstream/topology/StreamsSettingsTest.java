@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The processor's producer settings as Kafka Streams resolves them, defaults and overrides. */
 class StreamsSettingsTest {
@@ -41,5 +43,13 @@ class StreamsSettingsTest {
         var props = StreamsSettings.from(ConfigLoader.load(null, Map.of(), Map.of()), "127.0.0.1:9092");
         Map<String, Object> consumer = new StreamsConfig(props).getMainConsumerConfigs("latentstream", "client", 0);
         assertEquals(true, new StreamsConfig(consumer).getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
+    }
+
+    @Test
+    void staticMembershipIsTheUsersChoiceWithAnyClientPrefix() {
+        assertFalse(ProcessorRuntime.staticMember(ConfigLoader.load(null, Map.of(), Map.of())));
+        for (String key : new String[] {"kafka.group.instance.id", "kafka.main.consumer.group.instance.id", "kafka.consumer.group.instance.id"}) {
+            assertTrue(ProcessorRuntime.staticMember(ConfigLoader.load(null, Map.of(), Map.of(key, "pod-1"))), key);
+        }
     }
 }

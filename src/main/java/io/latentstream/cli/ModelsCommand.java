@@ -188,7 +188,7 @@ public final class ModelsCommand implements Callable<Integer> {
                 parts.add(Path.of(w.get("file")).getFileName().toString());
             } else if (w.containsKey("window_ms")) {
                 String ms = w.get("window_ms");
-                parts.add("samples, last " + (ms.matches("\\d{1,18}") ? Duration.ofMillis(Long.parseLong(ms)).toMinutes() + " min" : ms));
+                parts.add("samples, last " + (ms.matches("\\d{1,18}") ? span(Duration.ofMillis(Long.parseLong(ms))) : ms));
             } else if (w.containsKey("topic") && w.containsKey("from")) { // train --topic
                 parts.add(w.get("topic"));
                 parts.add("from " + minutes(w.get("from")));
@@ -216,6 +216,15 @@ public final class ModelsCommand implements Callable<Integer> {
                     d.path("outcome").asText("?").toUpperCase(Locale.ROOT), d.path("trigger").asText("?"), versions,
                     d.path("seconds").isNumber() ? String.format(Locale.ROOT, "%.1f s", d.path("seconds").asDouble()) : "",
                     d.path("reason").asText(""));
+        }
+
+        /** "24 h", "7 d", "90 min": the retrain.window.ms of a version, as a person would say it. */
+        static String span(Duration d) {
+            long min = d.toMinutes();
+            if (min > 60 * 24 && min % (60 * 24) == 0) { // "24 h" reads better than "1 d"
+                return min / (60 * 24) + " d";
+            }
+            return min >= 60 && min % 60 == 0 ? min / 60 + " h" : min + " min";
         }
 
         /** An instant to the minute ("2026-11-19T18:57Z"); anything else ("start") as it is. */

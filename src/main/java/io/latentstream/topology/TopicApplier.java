@@ -109,8 +109,11 @@ public final class TopicApplier {
             short rf = replicationOverride > 0 ? (short) replicationOverride : spec.replicationFactor();
             if (!existing.contains(name)) {
                 if (rf > brokers) {
-                    throw new IllegalStateException("topic " + name + " needs replication factor " + rf
-                            + " but the cluster has " + brokers + " broker(s); set topic.replication.factor");
+                    // A setting to change, not a failure: exit 2 naming it.
+                    throw new io.latentstream.config.ConfigError(io.latentstream.config.Settings.TOPIC_REPLICATION_FACTOR,
+                            "topic " + name + " needs replication factor " + rf + " but the cluster has " + brokers
+                                    + " broker(s); set topic.replication.factor (at most " + brokers + ", e.g. --set "
+                                    + "topic.replication.factor=" + brokers + " on a development cluster)");
                 }
                 toCreate.add(new NewTopic(name, spec.partitions(), rf).configs(spec.configs()));
                 actions.add(new Action(name, dryRun ? Action.Kind.WOULD_CREATE : Action.Kind.CREATED,

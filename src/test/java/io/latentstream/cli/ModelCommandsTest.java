@@ -39,7 +39,7 @@ class ModelCommandsTest {
     void modelsListSummarizesWhatAVersionWasTrainedOn() throws Exception {
         assertEquals("olive.csv, all rows", ModelsCommand.ListVersions.windowSummary(
                 java.util.Map.of("file", "/work/shared/data/olive.csv", "rows", "all rows")));
-        assertEquals("samples, last 60 min, drift:anomaly-rate", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
+        assertEquals("samples, last 1 h, drift:anomaly-rate", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
                 "topic", "latentstream.samples", "window_ms", "3600000", "latentstream.samples-0", "12..500",
                 "trigger", "drift:anomaly-rate")));
         assertEquals("synthetic, first 24000", ModelsCommand.ListVersions.windowSummary(
@@ -49,6 +49,10 @@ class ModelCommandsTest {
         assertEquals("sensors, from start, to 2026-11-26T08:00Z", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
                 "topic", "sensors", "from", "start", "to", "2026-11-26T08:00:00Z", "records", "19980")));
         assertEquals("2026-11-26T18:58:13Z", ModelsCommand.ListVersions.created("2026-11-26T18:58:13.794612345Z"));
+        assertEquals("samples, last 24 h, schedule", ModelsCommand.ListVersions.windowSummary(java.util.Map.of(
+                "window_ms", "86400000", "trigger", "schedule")));
+        assertEquals("7 d", ModelsCommand.ListVersions.span(java.time.Duration.ofDays(7)));
+        assertEquals("90 min", ModelsCommand.ListVersions.span(java.time.Duration.ofMinutes(90)));
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         assertEquals("2026-11-26T18:59:06Z PUBLISHED control:retrain        v1 -> v2       7.9 s  v2 published: error 0.0610 vs 0.0589",
                 ModelsCommand.ListVersions.decisionLine(json.readTree("{\"outcome\":\"published\",\"reason\":\"v2 published: error "

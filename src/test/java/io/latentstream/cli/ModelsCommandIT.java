@@ -30,6 +30,10 @@ class ModelsCommandIT {
     void publishListRollback() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
             String b = kafka.bootstrapServers();
+            CliTest.Result rf3 = CliTest.run("topics", "apply", "-b", b); // the plan asks for 3 replicas; one broker here
+            assertEquals(ExitCodes.USAGE, rf3.code(), rf3.err());
+            assertTrue(rf3.err().contains("but the cluster has 1 broker(s); set topic.replication.factor (at most 1, e.g. "
+                    + "--set topic.replication.factor=1 on a development cluster)"), rf3.err());
             assertEquals(0, CliTest.run("topics", "apply", "-b", b, "--set", "topic.replication.factor=1").code());
             Path v1 = dir.resolve("v1.lsb");
             Path v2 = dir.resolve("v2.lsb");

@@ -45,13 +45,14 @@ import java.util.stream.Collectors;
 /** {@code latentstream dlq}: what was dead-lettered, why, from where, with the original bytes. */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = {"Show the dead letters on <prefix>.dlq (read_committed): for each, its record timestamp (the input's), "
-                + "source topic-partition@offset, key, stable reason code, the parser's message and the original value, "
-                + "which the processor never changes. Filter by time (--from, --to), reason (--reason) or key (--key); "
+                + "source topic-partition@offset, key, stable reason code, the parser's message and the original value "
+                + "(unchanged, unless cut to fit dlq.max.record.bytes). Filter by time (--from, --to), reason (--reason) or key (--key); "
                 + "--follow shows new ones as they are committed.",
             "Text lines show the value as text when it is UTF-8 (control characters escaped, long ones cut) and as hex "
                 + "when it is not (f32); --json writes one JSON object per dead letter with the exact bytes in value_base64, "
-                + "e.g. to fix and re-send them. A failure Kafka Streams' own handler caught (headers __streams.errors.*) "
-                + "shows as PROCESSING_ERROR. The count per reason goes to standard error at the end.",
+                + "e.g. to fix and re-send them (value_truncated says when a value was cut; the whole one is at the "
+                + "source offset). A failure Kafka Streams' own handler caught (headers __streams.errors.*) shows as "
+                + "PROCESSING_ERROR. The count per reason goes to standard error at the end.",
             "--replay-to TOPIC sends the dead letters shown, once the cause is fixed (a model for the new feature set, a "
                 + "larger input.max.record.bytes, a producer bug), to TOPIC (usually the input topic) as they arrived: original "
                 + "key, value, headers and timestamp. Each run sends them again: select with --reason, --key, --from/--to."},
@@ -107,7 +108,7 @@ public final class DlqCommand implements Callable<Integer> {
 
     /** One dead letter as read from its headers, whichever handler wrote it. */
     record DeadLetter(long timestamp, String key, String reason, String exceptionClass, String message, String sourceTopic,
-                      String sourcePartition, String sourceOffset, byte[] value, Map<String, String> otherHeaders) {
+                      String sourcePartition, String sourceOffset, byte[] value, Long originalBytes, Map<String, String> otherHeaders) {
         /** topic-partition@offset of the input record. */
         String source() {
             return sourceTopic + "-" + sourcePartition + "@" + sourceOffset;
@@ -167,7 +168,10 @@ public final class DlqCommand implements Callable<Integer> {
                         continue;
                     }
                     out.println(json ? json(d) : text(d));
-                    if (replay != null) {
+                    if (replay != null && d.originalBytes() != null) {
+                        err.println("not replayed (its value was cut to fit the dead-letter topic; the whole one is at "
+                                + d.source() + ")");
+                    } else if (replay != null) {
                         sent.add(replay.send(new ProducerRecord<>(replayTo, null, d.timestamp(), records.get(i).key(), d.value(),
                                 originalHeaders(records.get(i)))));
                     }
@@ -228,18 +232,20 @@ public final class DlqCommand implements Callable<Integer> {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         String reason = header(r, DeadLetterHeaders.REASON);
         if (reason != null) {
+            // Cut to fit dlq.max.record.bytes: the size of the original, which stays at the source offset.
+            Long original = "true".equals(header(r, DeadLetterHeaders.VALUE_TRUNCATED)) ? number(header(r, DeadLetterHeaders.VALUE_BYTES)) : null;
             return new DeadLetter(r.timestamp(), key, reason, header(r, DeadLetterHeaders.EXCEPTION_CLASS),
                     header(r, DeadLetterHeaders.EXCEPTION_MESSAGE), header(r, DeadLetterHeaders.SOURCE_TOPIC),
-                    header(r, DeadLetterHeaders.SOURCE_PARTITION), header(r, DeadLetterHeaders.SOURCE_OFFSET), r.value(), other);
+                    header(r, DeadLetterHeaders.SOURCE_PARTITION), header(r, DeadLetterHeaders.SOURCE_OFFSET), r.value(), original, other);
         }
         if (header(r, STREAMS_EXCEPTION) != null) {
             return new DeadLetter(r.timestamp(), key, DeadLetterReason.PROCESSING_ERROR.name(), header(r, STREAMS_EXCEPTION),
                     header(r, STREAMS_MESSAGE), header(r, STREAMS_TOPIC), header(r, STREAMS_PARTITION), header(r, STREAMS_OFFSET),
-                    r.value(), other);
+                    r.value(), null, other);
         }
         // Something else wrote to the topic: shown with its own position, so it can be found.
         return new DeadLetter(r.timestamp(), key, "UNKNOWN", null, "no dead-letter headers (not written by latentstream); "
-                + "this record is " + r.topic() + "-" + r.partition() + "@" + r.offset(), null, null, null, r.value(), other);
+                + "this record is " + r.topic() + "-" + r.partition() + "@" + r.offset(), null, null, null, r.value(), null, other);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
@@ -250,7 +256,9 @@ public final class DlqCommand implements Callable<Integer> {
     /** One line: time, source, key, reason, message, the value. */
     static String text(DeadLetter d) {
         return Instant.ofEpochMilli(d.timestamp()) + "  " + (d.sourceTopic() == null ? "?" : d.source()) + "  " + (d.key() == null ? "(no key)" : d.key()) + "  "
-                + d.reason() + "  " + (d.message() == null ? "" : d.message()) + "  " + preview(d.value());
+                + d.reason() + "  " + (d.message() == null ? "" : d.message()) + "  " + preview(d.value())
+                + (d.originalBytes() == null ? "" : "  [cut to " + d.value().length + " of " + d.originalBytes()
+                + " bytes; the whole value is at the source offset]");
     }
 
     /**
@@ -325,6 +333,10 @@ public final class DlqCommand implements Callable<Integer> {
         o.put("message", d.message());
         o.put("value", d.value() == null ? null : utf8(d.value()));
         o.put("value_base64", d.value() == null ? null : Base64.getEncoder().encodeToString(d.value()));
+        o.put("value_truncated", d.originalBytes() != null);
+        if (d.originalBytes() != null) {
+            o.put("original_bytes", d.originalBytes());
+        }
         ObjectNode h = o.putObject("headers");
         d.otherHeaders().forEach(h::put);
         return MAPPER.writeValueAsString(o);

@@ -33,6 +33,7 @@ public final class Settings {
     public static final String INPUT_TOPIC = "input.topic";
     public static final String INPUT_FORMAT = "input.format";
     public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
+    public static final String DLQ_MAX_RECORD_BYTES = "dlq.max.record.bytes";
     public static final String MODEL_PATH = "model.path";
     public static final String LATENT_ENCODING = "latent.encoding";
     public static final String MODEL_NAME = "model.name";
@@ -151,6 +152,12 @@ public final class Settings {
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")
+            .define(DLQ_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(4096, 64 << 20), Importance.LOW,
+                    "Largest dead letter written (key, value and headers). A bad input that would make a larger one has its "
+                            + "value cut to fit, with headers ls.value.truncated=true and ls.value.bytes (its size); the "
+                            + "original stays in the input topic at ls.source.offset. Without the cut such a record could not be "
+                            + "written and would stop the processor. Keep it at most the dlq topic's max.message.bytes and "
+                            + "kafka.max.request.size (both 1048576 by default).")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "Model bundle (.lsb) to score with at start. Empty: wait for a valid version on <prefix>.models "
                             + "(not ready, consuming nothing, until one arrives).")

@@ -12,6 +12,10 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_TOPIC = "ls.source.topic";
     public static final String SOURCE_PARTITION = "ls.source.partition";
     public static final String SOURCE_OFFSET = "ls.source.offset";
+    /** "true" when the dead letter's value is the start of the original only (over dlq.max.record.bytes). */
+    public static final String VALUE_TRUNCATED = "ls.value.truncated";
+    /** With {@link #VALUE_TRUNCATED}: the original value's size in bytes. */
+    public static final String VALUE_BYTES = "ls.value.bytes";
     /** On latent frames, scores and samples: the model version (also inside frames and score JSON). */
     public static final String MODEL_VERSION = "ls.model.version";
     /** On samples: "true" when the record was flagged anomalous (only a re-baseline trains on those). */

@@ -31,6 +31,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final double sampleFraction;
     private final int topFeatures;
     private final boolean everyScore;
+    private final int dlqMaxBytes;
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
     private ProcessorContext<byte[], byte[]> ctx;
@@ -43,7 +44,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private byte[] versionHeader;
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
-                     double sampleFraction, int topFeatures, boolean everyScore) {
+                     double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes) {
         this.model = model;
         this.meters = meters;
         this.format = format;
@@ -52,6 +53,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.sampleFraction = sampleFraction;
         this.topFeatures = topFeatures;
         this.everyScore = everyScore;
+        this.dlqMaxBytes = dlqMaxBytes;
     }
 
     @Override
@@ -132,8 +134,37 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         h.add(DeadLetterHeaders.SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
         h.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
         h.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.UTF_8));
-        ctx.forward(new Record<>(record.key(), record.value(), record.timestamp(), h), TopologyFactory.DLQ_SINK);
+        byte[] value = fitted(record.key(), record.value(), h, dlqMaxBytes);
+        ctx.forward(new Record<>(record.key(), value, record.timestamp(), h), TopologyFactory.DLQ_SINK);
         meters.deadLettered(e.reason());
+    }
+
+    /** Room for the record batch and record framing (varints, attributes) around key, value and headers. */
+    static final int FRAMING_BYTES = 256;
+
+    /**
+     * The value a dead letter can carry within {@code maxBytes}: the original, or its start with
+     * {@code ls.value.truncated} and {@code ls.value.bytes} added to {@code h}. A record over the
+     * producer's max.request.size or the topic's max.message.bytes cannot be written at all: Kafka
+     * Streams would fail the task on it again after every restart, and nothing behind it in the
+     * partition would be processed.
+     */
+    static byte[] fitted(byte[] key, byte[] value, Headers h, int maxBytes) {
+        if (value == null) {
+            return null;
+        }
+        int other = FRAMING_BYTES + (key == null ? 0 : key.length);
+        for (org.apache.kafka.common.header.Header x : h) {
+            other += x.key().getBytes(StandardCharsets.UTF_8).length + (x.value() == null ? 0 : x.value().length) + 10;
+        }
+        byte[] size = Integer.toString(value.length).getBytes(StandardCharsets.UTF_8);
+        other += DeadLetterHeaders.VALUE_TRUNCATED.length() + TRUE.length + DeadLetterHeaders.VALUE_BYTES.length() + size.length + 20;
+        if (value.length + other <= maxBytes) {
+            return value;
+        }
+        h.add(DeadLetterHeaders.VALUE_TRUNCATED, TRUE);
+        h.add(DeadLetterHeaders.VALUE_BYTES, size);
+        return java.util.Arrays.copyOf(value, Math.max(0, maxBytes - other));
     }
 
     /** Deterministic in (topic, partition, offset): a replay after a crash samples the same records. */

@@ -54,6 +54,16 @@ class DlqCommandTest {
         assertEquals("sensors-0@7", streams.source());
         assertEquals("boom", streams.message());
 
+        DlqCommand.DeadLetter cut = DlqCommand.read(record("k", "[1,2".getBytes(StandardCharsets.UTF_8), headers("ls.reason", "OVERSIZE",
+                "ls.source.topic", "sensors", "ls.source.partition", "0", "ls.source.offset", "9", "ls.value.truncated", "true",
+                "ls.value.bytes", "2097152")));
+        assertEquals(2097152L, cut.originalBytes());
+        assertTrue(DlqCommand.text(cut).endsWith("\"[1,2\"  [cut to 4 of 2097152 bytes; the whole value is at the source offset]"),
+                DlqCommand.text(cut));
+        JsonNode cj = new ObjectMapper().readTree(DlqCommand.json(cut));
+        assertTrue(cj.get("value_truncated").asBoolean() && cj.get("original_bytes").asLong() == 2097152, cj.toString());
+        assertTrue(!j.get("value_truncated").asBoolean() && !j.has("original_bytes"), j.toString());
+
         DlqCommand.DeadLetter foreign = DlqCommand.read(record(null, null, new RecordHeaders()));
         assertEquals("UNKNOWN", foreign.reason());
         assertTrue(DlqCommand.text(foreign).contains("?  (no key)  UNKNOWN  no dead-letter headers (not written by latentstream); "

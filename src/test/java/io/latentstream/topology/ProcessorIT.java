@@ -82,6 +82,62 @@ class ProcessorIT {
                 DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
     }
 
+    /**
+     * A bad record larger than the dead-letter topic takes (an input topic allowing 4 MiB records):
+     * written whole it would fail the producer on every restart and block its partition; it is
+     * dead-lettered with the start of its value, and the records behind it are scored.
+     */
+    @Test
+    void aBadRecordTooLargeForTheDeadLetterTopicDoesNotBlockItsPartition() throws Exception {
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "big", "application.id", "big-app",
+                "input.topic", "big-in", "input.format", "json", "kafka.commit.interval.ms", "100"));
+        Topics t = Topics.from(cfg);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("big-in", 1, (short) 1).configs(Map.of("max.message.bytes", "4194304"))))
+                    .all().get(30, TimeUnit.SECONDS);
+            new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "big", 1, t.input(), false);
+        }
+        byte[] big = new byte[2 << 20];
+        new Random(7).nextBytes(big);
+        Random rnd = new Random(8);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "max.request.size", 4194304), new ByteArraySerializer(), new ByteArraySerializer())) {
+            byte[] key = "a".getBytes(StandardCharsets.UTF_8);
+            p.send(new ProducerRecord<>("big-in", key, good("json", rnd))).get();
+            p.send(new ProducerRecord<>("big-in", key, big)).get();
+            p.send(new ProducerRecord<>("big-in", key, good("json", rnd))).get();
+            p.send(new ProducerRecord<>("big-in", key, good("json", rnd))).get();
+        }
+        Meters meters = new Meters(new SimpleMeterRegistry());
+        int frames = 0;
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        try (ProcessorRuntime rt = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()), meters);
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "isolation.level", "read_committed", "group.id", "audit-big", "auto.offset.reset", "earliest"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(t.latents(), t.dlq()));
+            for (long deadline = System.currentTimeMillis() + 60_000; (frames < 3 || dead.isEmpty())
+                    && System.currentTimeMillis() < deadline; ) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(250))) {
+                    if (r.topic().equals(t.dlq())) {
+                        dead.add(r);
+                    } else {
+                        frames++;
+                    }
+                }
+            }
+        }
+        assertEquals(3, frames, "the records behind the large one are scored");
+        assertEquals(1, dead.size());
+        ConsumerRecord<byte[], byte[]> d = dead.get(0);
+        assertEquals("OVERSIZE", header(d, DeadLetterHeaders.REASON));
+        assertEquals("true", header(d, DeadLetterHeaders.VALUE_TRUNCATED));
+        assertEquals(Integer.toString(big.length), header(d, DeadLetterHeaders.VALUE_BYTES));
+        assertEquals("1", header(d, DeadLetterHeaders.SOURCE_OFFSET));
+        assertArrayEquals(java.util.Arrays.copyOf(big, d.value().length), d.value());
+        assertTrue(d.value().length > 1_000_000, "as much of it as fits: " + d.value().length);
+    }
+
     @Test
     void anInputTopicOfYourOwnIsCheckedNotCreated() throws Exception {
         String prefix = "own";

@@ -191,6 +191,30 @@ class ScoringTopologyTest {
         }
     }
 
+    @Test
+    void aDeadLetterOverItsLimitCarriesTheStartOfTheValueAndSaysSo() {
+        AppConfig cfg = config(Map.of("input.max.record.bytes", "1024", "dlq.max.record.bytes", "4096"));
+        var in = start(cfg);
+        byte[] big = new byte[20_000]; // OVERSIZE, and too large for a 4 KiB dead letter
+        new java.util.Random(5).nextBytes(big);
+        in.pipeInput(b("a"), big);
+        in.pipeInput(b("a"), b("[1,2]")); // small: untouched
+        List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+        assertEquals(2, dlq.size());
+        TestRecord<byte[], byte[]> cut = dlq.get(0);
+        assertEquals("OVERSIZE", header(cut, DeadLetterHeaders.REASON));
+        assertEquals("true", header(cut, DeadLetterHeaders.VALUE_TRUNCATED));
+        assertEquals("20000", header(cut, DeadLetterHeaders.VALUE_BYTES));
+        assertArrayEquals(java.util.Arrays.copyOf(big, cut.value().length), cut.value(), "the start of the original");
+        int size = cut.key().length + cut.value().length;
+        for (Header h : cut.headers()) {
+            size += h.key().length() + h.value().length;
+        }
+        assertTrue(size <= 4096 - ScoringProcessor.FRAMING_BYTES && cut.value().length > 3000, "size " + size);
+        assertEquals(null, header(dlq.get(1), DeadLetterHeaders.VALUE_TRUNCATED));
+        assertArrayEquals(b("[1,2]"), dlq.get(1).value());
+    }
+
     static String header(TestRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

@@ -156,7 +156,8 @@ public final class Settings {
                     "Largest dead letter written (key, value and headers). A bad input that would make a larger one has its "
                             + "value cut to fit, with headers ls.value.truncated=true and ls.value.bytes (its size); the "
                             + "original stays in the input topic at ls.source.offset. Without the cut such a record could not be "
-                            + "written and would stop the processor. Keep it at most the dlq topic's max.message.bytes and "
+                            + "written and would stop the processor. Inputs this large are not copied to the samples topic "
+                            + "either. Keep it at most the dlq topic's max.message.bytes and "
                             + "kafka.max.request.size (both 1048576 by default).")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "Model bundle (.lsb) to score with at start. Empty: wait for a valid version on <prefix>.models "

@@ -105,7 +105,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
             }
         }
-        if (sampleFraction > 0 && sampled(topic, partition, offset)) {
+        // A sample copies the input whole: one too large to write (within ~100 bytes of the limit) is not
+        // taken, as it would stop the partition; samples are a statistical draw, so nothing is lost.
+        if (sampleFraction > 0 && sampled(topic, partition, offset)
+                && (record.key() == null ? 0 : record.key().length) + record.value().length + SAMPLE_HEADER_BYTES + FRAMING_BYTES <= dlqMaxBytes) {
             // Flagged records are sampled too, marked: routine retrains skip them (a window with an
             // incident must not teach it as normal); an operator's re-baseline after a real level
             // shift trains on them.
@@ -141,6 +144,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** Room for the record batch and record framing (varints, attributes) around key, value and headers. */
     static final int FRAMING_BYTES = 256;
+    /** A sample's headers (model version, format, anomaly flag) with their framing, at most. */
+    static final int SAMPLE_HEADER_BYTES = 96;
 
     /**
      * The value a dead letter can carry within {@code maxBytes}: the original, or its start with

@@ -215,6 +215,19 @@ class ScoringTopologyTest {
         assertArrayEquals(b("[1,2]"), dlq.get(1).value());
     }
 
+    @Test
+    void aGoodInputTooLargeToCopyIsScoredButNotSampled() {
+        AppConfig cfg = config(Map.of("samples.fraction", "1", "dlq.max.record.bytes", "4096"));
+        var in = start(cfg);
+        String padded = "{\"features\":[10,10,10,10,10],\"note\":\"" + "x".repeat(5000) + "\"}"; // valid, 5 KB
+        in.pipeInput(b("a"), b(padded));
+        in.pipeInput(b("a"), b("[10,10,10,10,10]"));
+        assertEquals(2, out(cfg, "latents").readRecordsToList().size(), "both scored");
+        List<TestRecord<byte[], byte[]>> samples = out(cfg, "samples").readRecordsToList();
+        assertEquals(1, samples.size(), "only the small one copied");
+        assertArrayEquals(b("[10,10,10,10,10]"), samples.get(0).value());
+    }
+
     static String header(TestRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

@@ -192,8 +192,9 @@ public final class ModelsCommand implements Callable<Integer> {
             } else if (w.containsKey("topic") && w.containsKey("from")) { // train --topic
                 parts.add(w.get("topic"));
                 parts.add("from " + minutes(w.get("from")));
-                if (!w.get("to").startsWith("end")) {
-                    parts.add("to " + minutes(w.get("to")));
+                String to = w.getOrDefault("to", "end");
+                if (!to.startsWith("end")) {
+                    parts.add("to " + minutes(to));
                 }
             } else if (w.containsKey("source")) {
                 parts.add(w.get("source"));

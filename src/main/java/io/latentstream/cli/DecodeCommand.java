@@ -50,7 +50,6 @@ import java.util.concurrent.Callable;
             "  latentstream decode --topic latentstream.latents -b localhost:9092 --from 0s --follow   # new frames only",
             "  latentstream decode --model v1.lsb --model v2.lsb --file frames.bin"})
 public final class DecodeCommand implements Callable<Integer> {
-    private static final long PROGRESS_NANOS = 5_000_000_000L;
 
     @Spec
     CommandSpec spec;
@@ -157,8 +156,6 @@ public final class DecodeCommand implements Callable<Integer> {
             TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow);
             long n = 0;
             long skipped = 0;
-            long lastProgress = System.nanoTime();
-            long readAtProgress = 0;
             StringBuilder line = new StringBuilder();
             boolean more = false; // --max stopped it with records of the range left
             while (!range.finished() && !more) {
@@ -185,11 +182,8 @@ public final class DecodeCommand implements Callable<Integer> {
                 if (follow) {
                     out.flush(); // frames appear as they are committed
                 }
-                if (System.nanoTime() - lastProgress > PROGRESS_NANOS && range.read() > readAtProgress) {
-                    lastProgress = System.nanoTime();
-                    readAtProgress = range.read();
-                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %,d record(s) read%s", n, range.read(),
-                            follow ? ", following" : String.format(Locale.ROOT, " of at most %,d in range", range.size())));
+                if (range.progressDue()) {
+                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %s", n, range.readSoFar()));
                     err.flush();
                 }
             }

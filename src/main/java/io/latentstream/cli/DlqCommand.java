@@ -69,7 +69,6 @@ public final class DlqCommand implements Callable<Integer> {
     static final String STREAMS_TOPIC = "__streams.errors.topic";
     static final String STREAMS_PARTITION = "__streams.errors.partition";
     static final String STREAMS_OFFSET = "__streams.errors.offset";
-    private static final long PROGRESS_NANOS = 5_000_000_000L;
     private static final int TEXT_CHARS = 120;
     private static final int HEX_BYTES = 32;
 
@@ -157,8 +156,6 @@ public final class DlqCommand implements Callable<Integer> {
             }
             TopicRange range = TopicRange.open(c, dlq, times.from, times.to, follow);
             boolean more = false;
-            long lastProgress = System.nanoTime();
-            long readAtProgress = 0;
             while (!range.finished() && !more) {
                 List<ConsumerRecord<byte[], byte[]>> records = range.poll();
                 for (int i = 0; i < records.size() && !more; i++) {
@@ -179,11 +176,8 @@ public final class DlqCommand implements Callable<Integer> {
                     more = ++shown == max && (i < records.size() - 1 || !range.finished());
                 }
                 out.flush();
-                if (System.nanoTime() - lastProgress > PROGRESS_NANOS && range.read() > readAtProgress) {
-                    lastProgress = System.nanoTime(); // a filtered read of a large topic can show nothing for long
-                    readAtProgress = range.read();
-                    err.println(String.format(Locale.ROOT, "dlq: %,d shown, %,d record(s) read%s", shown, range.read(),
-                            follow ? ", following" : String.format(Locale.ROOT, " of at most %,d in range", range.size())));
+                if (range.progressDue()) { // a filtered read of a large topic can show nothing for long
+                    err.println(String.format(Locale.ROOT, "dlq: %,d shown, %s", shown, range.readSoFar()));
                     err.flush();
                 }
             }

@@ -29,6 +29,7 @@ import java.util.Set;
  * Used by {@code decode --topic} and {@code train --topic}.
  */
 final class TopicRange {
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final boolean follow;
     private final long fromMs;
@@ -37,6 +38,8 @@ final class TopicRange {
     private final Set<TopicPartition> open = new HashSet<>();
     private final long size;
     private long read;
+    private long lastProgress = System.nanoTime();
+    private long readAtProgress;
 
     private TopicRange(KafkaConsumer<byte[], byte[]> consumer, boolean follow, long fromMs, long toMs, Map<TopicPartition, Long> end,
                        Map<TopicPartition, Long> start) {
@@ -130,6 +133,22 @@ final class TopicRange {
     /** Records of the range read so far, whatever their timestamp. */
     long read() {
         return read;
+    }
+
+    /** True at most every 5 s, when records were read since the last time: when to print progress. */
+    boolean progressDue() {
+        if (System.nanoTime() - lastProgress <= PROGRESS_NANOS || read <= readAtProgress) {
+            return false;
+        }
+        lastProgress = System.nanoTime();
+        readAtProgress = read;
+        return true;
+    }
+
+    /** "1,234 record(s) read of at most 5,000 in range" (", following" when following), for progress lines. */
+    String readSoFar() {
+        return String.format(java.util.Locale.ROOT, "%,d record(s) read%s", read,
+                follow ? ", following" : String.format(java.util.Locale.ROOT, " of at most %,d in range", size));
     }
 
     /** At most how many records the range holds (offsets, so transaction markers count too); 0 when following. */

@@ -40,6 +40,7 @@ public final class RetrainService implements AutoCloseable {
     private final AppConfig cfg;
     private final String bootstrap;
     private final Retrainer retrainer;
+    private final ModelPublisher models; // rollbacks: checked, then activated
     private final KafkaConsumer<byte[], byte[]> control;
     private final Thread thread;
     private volatile boolean leader;
@@ -51,6 +52,7 @@ public final class RetrainService implements AutoCloseable {
         this.cfg = cfg;
         this.bootstrap = bootstrap;
         this.retrainer = retrainer;
+        this.models = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
         Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
         p.put("bootstrap.servers", bootstrap);
         p.put("group.id", cfg.getString(Settings.APPLICATION_ID) + "-retrainer");
@@ -122,8 +124,7 @@ public final class RetrainService implements AutoCloseable {
 
     /** Checked when asked and again when performed: the topic may have changed in between. */
     private String rollbackRefusal(long to) {
-        return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models())
-                .snapshot(cfg.getString(Settings.MODEL_NAME), cfg.getInt(Settings.MODEL_MAX_BYTES), Duration.ofSeconds(30))
+        return models.snapshot(cfg.getString(Settings.MODEL_NAME), cfg.getInt(Settings.MODEL_MAX_BYTES), Duration.ofSeconds(30))
                 .activationRefusal(to);
     }
 
@@ -219,8 +220,7 @@ public final class RetrainService implements AutoCloseable {
                     LOG.warn("rollback to v{} requested on the control topic refused: {}", to, refused);
                     return;
                 }
-                new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models())
-                        .activate(cfg.getString(Settings.MODEL_NAME), to, "rollback");
+                models.activate(cfg.getString(Settings.MODEL_NAME), to, "rollback");
                 LOG.info("rollback to v{} requested on the control topic: activated", to);
             }
             default -> LOG.warn("ignoring unknown control action '{}'", action);

@@ -746,7 +746,7 @@ public final class PipelineBench {
                     new TrainOptions(TrainOptions.defaults().beta(), o.retrainEpochs(), o.retrainEpochs() + 1, 0,
                             TrainOptions.defaults().learningRate(), TrainOptions.defaults().validationFraction(), false, 42,
                             TrainOptions.defaults().trimFraction(), TrainOptions.defaults().contextDropout(), true, 0.99,
-                            TrainOptions.defaults().direction(), 1.0, true, 0, null, TrainOptions.defaults().inputClip()),
+                            TrainOptions.defaults().direction(), 1.0, true, 0, null, TrainOptions.defaults().inputClip(), 0),
                     new VaeTrainer.Identity("bench", 1, null, Map.of()), null, (e, max, loss, val, improved, secs) -> epochs[0] = e);
             double secs = (System.nanoTime() - t0) / 1e9;
             say(String.format(Locale.ROOT, "  d = %3d  %-24s %6.1f s for %d epochs  %,9.0f samples/s%s", d, b.architecture(), secs, epochs[0],

@@ -111,7 +111,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             PrintWriter progress = json ? spec.commandLine().getErr() : out;
             try {
                 replay = RetrainReplay.run(bundle, data, split, retrainWindows, defaults.getInt(Settings.RETRAIN_EPOCHS),
-                        defaults.getDouble(Settings.RETRAIN_TOLERANCE), defaults.getDouble(Settings.RETRAIN_RATE_TOLERANCE), line -> {
+                        defaults.getDouble(Settings.RETRAIN_TOLERANCE), defaults.getDouble(Settings.RETRAIN_RATE_TOLERANCE),
+                        defaults.getInt(Settings.RETRAIN_NEW_CONTEXT_MIN_SAMPLES), line -> {
                             progress.println(line);
                             progress.flush();
                         });

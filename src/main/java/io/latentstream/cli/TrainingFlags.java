@@ -75,7 +75,7 @@ public final class TrainingFlags {
         try {
             return new TrainOptions(beta, epochs, patience, batchSize, learningRate, validationFraction, false, seed, trimFraction,
                     D.contextDropout(), !globalNormalization, quantile, Direction.parse(direction), sensitivity,
-                    !noFeatureWeighting, latent, hidden, inputClip);
+                    !noFeatureWeighting, latent, hidden, inputClip, D.newContextMinRows());
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

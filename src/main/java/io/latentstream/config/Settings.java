@@ -41,6 +41,7 @@ public final class Settings {
     public static final String RETRAIN_WINDOW_MS = "retrain.window.ms";
     public static final String RETRAIN_MAX_SAMPLES = "retrain.max.samples";
     public static final String RETRAIN_MIN_SAMPLES = "retrain.min.samples";
+    public static final String RETRAIN_NEW_CONTEXT_MIN_SAMPLES = "retrain.new.context.min.samples";
     public static final String RETRAIN_EPOCHS = "retrain.epochs";
     public static final String RETRAIN_TOLERANCE = "retrain.gate.tolerance";
     public static final String RETRAIN_RATE_TOLERANCE = "retrain.gate.anomaly.rate.tolerance";
@@ -175,6 +176,11 @@ public final class Settings {
                             + "is bounded whatever the stream rate.")
             .define(RETRAIN_MIN_SAMPLES, Type.INT, 500, Range.between(10, 10_000_000), Importance.LOW,
                     "retrain: fewer samples than this and the retrain is skipped (recorded as a decision).")
+            .define(RETRAIN_NEW_CONTEXT_MIN_SAMPLES, Type.INT, 20, Range.between(0, 10_000_000), Importance.LOW,
+                    "retrain, conditional models: a context (entity) the champion does not know, and so scores with its "
+                            + "unknown-context slot, gets its own slot in the challenger once the window holds this many of its "
+                            + "samples; its flagged samples are trained on too (flagged against the fleet's average, not its own "
+                            + "normal). The gate still decides. 0: new contexts keep the unknown slot until a model is trained anew.")
             .define(RETRAIN_NICE, Type.INT, 19, Range.between(0, 19), Importance.MEDIUM,
                     "retrain: the Linux scheduling priority (nice) the retrainer lowers itself to at start, so on a machine "
                             + "shared with a processor it trains on idle CPU and scoring keeps its speed; 0 leaves it unchanged. "

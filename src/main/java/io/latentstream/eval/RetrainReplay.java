@@ -3,13 +3,16 @@ package io.latentstream.eval;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
 import io.latentstream.retrain.Retrainer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -58,7 +61,7 @@ public final class RetrainReplay {
      * @param epochs   the retrain's epochs; tol, rateTol the gate's tolerances (the retrain.* settings)
      */
     public static Report run(ModelBundle first, LabelledCsv data, Evaluation.Split split, int windows, int epochs, double tol,
-                             double rateTol, Consumer<String> progress) {
+                             double rateTol, int newContextMinRows, Consumer<String> progress) {
         if (split.protocol() != Evaluation.Protocol.B) {
             throw new IllegalArgumentException("a retrain replay follows protocol B (rows in file order)");
         }
@@ -93,9 +96,19 @@ public final class RetrainReplay {
             String retrain = "";
             ModelBundle next = live;
             if (k < windows - 1) {
+                // As the retrainer's samples window: flagged rows are held out, except those of a context
+                // the challenger will get a slot for (see SamplesWindow).
+                boolean[] heldOut = flagged.clone();
+                if (live.conditional()) {
+                    Set<String> added = new HashSet<>(VaeTrainer.newContexts(
+                            live.manifest().context().vocabulary(), w.contexts(), newContextMinRows));
+                    for (int i = 0; i < heldOut.length; i++) {
+                        heldOut[i] &= !added.contains(w.contexts()[i]);
+                    }
+                }
                 TrainingData window = new TrainingData(live.features(), w.x(), w.contexts(),
-                        live.conditional() ? live.manifest().context().column() : null, "window " + (k + 1), flagged);
-                ModelBundle challenger = Retrainer.trainChallenger(live, window, epochs, live.version() + 1,
+                        live.conditional() ? live.manifest().context().column() : null, "window " + (k + 1), heldOut);
+                ModelBundle challenger = Retrainer.trainChallenger(live, window, epochs, newContextMinRows, live.version() + 1,
                         Map.of("window", Integer.toString(k + 1)));
                 Retrainer.Verdict v = Retrainer.judge(live, challenger, window, Retrainer.Run.ROUTINE, tol, rateTol);
                 retrain = v.published() ? v.reason() : "rejected: " + v.reason();

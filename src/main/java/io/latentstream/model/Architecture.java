@@ -17,12 +17,14 @@ public record Architecture(int inputDim, int contextWidth, int[] encoderHidden, 
                            double leak, double inputClip) {
     public static final int MAX_DIM = 4096;
     public static final int MAX_WIDTH = 4096;
+    /** Most context slots (the unknown slot included). */
+    public static final int MAX_CONTEXT_WIDTH = 100_000;
 
     public Architecture {
         encoderHidden = encoderHidden.clone();
         decoderHidden = decoderHidden.clone();
         check(inputDim >= 1 && inputDim <= MAX_DIM, "inputDim " + inputDim + " not in 1.." + MAX_DIM);
-        check(contextWidth >= 0 && contextWidth <= 100_000, "contextWidth " + contextWidth + " not in 0..100000");
+        check(contextWidth >= 0 && contextWidth <= MAX_CONTEXT_WIDTH, "contextWidth " + contextWidth + " not in 0.." + MAX_CONTEXT_WIDTH);
         check(contextWidth != 1, "contextWidth must be 0 (no context) or >= 2 (unknown slot + values)");
         check(latentDim >= 1 && latentDim <= MAX_WIDTH, "latentDim " + latentDim + " not in 1.." + MAX_WIDTH);
         check(encoderHidden.length <= 8 && decoderHidden.length <= 8, "at most 8 hidden layers per side");
@@ -60,6 +62,11 @@ public record Architecture(int inputDim, int contextWidth, int[] encoderHidden, 
         int h2 = Math.min(128, Math.max(8, inputDim));
         int k = Math.max(2, (inputDim + 3) / 4);
         return new Architecture(inputDim, contextWidth, new int[] {h1, h2}, k, new int[] {h2, h1}, 0.01, DEFAULT_INPUT_CLIP);
+    }
+
+    /** The same network with another number of context slots. */
+    public Architecture withContextWidth(int width) {
+        return new Architecture(inputDim, width, encoderHidden, latentDim, decoderHidden, leak, inputClip);
     }
 
     public boolean conditional() {

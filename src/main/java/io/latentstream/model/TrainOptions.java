@@ -22,12 +22,14 @@ package io.latentstream.model;
  * @param latentDim        latent size, or 0 for ceil(d/4)
  * @param hidden           encoder hidden sizes (decoder mirrored), or null for the defaults
  * @param inputClip        standardized inputs are clipped to ±this before the network (see {@link Architecture#DEFAULT_INPUT_CLIP})
+ * @param newContextMinRows warm start of a conditional model: a context the parent does not know gets its own slot
+ *                         once the data holds this many of its rows (0: never; new contexts keep the unknown slot)
  */
 public record TrainOptions(double beta, int maxEpochs, int patience, int batchSize, double learningRate,
                            double validationFraction, boolean tailValidation, long seed, double trimFraction,
                            double contextDropout, boolean perContextNormalization, double quantile,
                            Direction direction, double sensitivity, boolean featureWeighting, int latentDim,
-                           int[] hidden, double inputClip) {
+                           int[] hidden, double inputClip, int newContextMinRows) {
     public TrainOptions {
         check(beta >= 0 && Double.isFinite(beta), "beta must be >= 0");
         check(maxEpochs >= 1 && maxEpochs <= 100_000, "epochs must be 1..100000");
@@ -41,6 +43,7 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
         check(sensitivity > 0, "sensitivity must be > 0");
         check(latentDim >= 0, "latent size must be >= 0");
         check(inputClip > 0 && Double.isFinite(inputClip), "input clip must be > 0");
+        check(newContextMinRows >= 0, "new context minimum rows must be >= 0");
         hidden = hidden == null ? null : hidden.clone();
     }
 
@@ -52,61 +55,67 @@ public record TrainOptions(double beta, int maxEpochs, int patience, int batchSi
 
     public static TrainOptions defaults() {
         return new TrainOptions(0.01, 200, 12, 0, 3e-3, 0.15, false, 42, 0.1, 0.1, true, 0.99,
-                Direction.ABOVE, 1.0, true, 0, null, Architecture.DEFAULT_INPUT_CLIP);
+                Direction.ABOVE, 1.0, true, 0, null, Architecture.DEFAULT_INPUT_CLIP, 0);
     }
 
     public TrainOptions withBeta(double v) {
         return new TrainOptions(v, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withEpochs(int v) {
         return new TrainOptions(beta, v, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withSeed(long v) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 v, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withTrimFraction(double v) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, v, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withArchitecture(int latent, int[] hiddenSizes) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latent, hiddenSizes, inputClip);
+                featureWeighting, latent, hiddenSizes, inputClip, newContextMinRows);
     }
 
     public TrainOptions withBatch(int batch, double lr) {
         return new TrainOptions(beta, maxEpochs, patience, batch, lr, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withScoring(double q, Direction dir, double sens) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, q, dir, sens,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withValidation(double fraction, boolean tail) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, fraction, tail,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, inputClip);
+                featureWeighting, latentDim, hidden, inputClip, newContextMinRows);
     }
 
     public TrainOptions withInputClip(double v) {
         return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
                 seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
-                featureWeighting, latentDim, hidden, v);
+                featureWeighting, latentDim, hidden, v, newContextMinRows);
+    }
+
+    public TrainOptions withNewContextMinRows(int v) {
+        return new TrainOptions(beta, maxEpochs, patience, batchSize, learningRate, validationFraction, tailValidation,
+                seed, trimFraction, contextDropout, perContextNormalization, quantile, direction, sensitivity,
+                featureWeighting, latentDim, hidden, inputClip, v);
     }
 
     /** The batch size for this many training rows. */

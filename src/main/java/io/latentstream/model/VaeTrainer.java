@@ -11,10 +11,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 
@@ -50,10 +53,18 @@ public final class VaeTrainer {
         // Context vocabulary: slot 0 = unknown, slot i+1 = vocabulary[i].
         List<String> vocabulary = null;
         int[] slots = null;
+        int addedContexts = 0;
         if (data.contexts() != null) {
-            vocabulary = warmStart != null && warmStart.conditional()
-                    ? warmStart.manifest().context().vocabulary()
-                    : new ArrayList<>(new TreeSet<>(Arrays.asList(data.contexts())));
+            if (warmStart != null && warmStart.conditional()) {
+                // A warm start keeps the parent's slots in order and appends the contexts it has enough rows of.
+                List<String> parent = warmStart.manifest().context().vocabulary();
+                List<String> added = newContexts(parent, data.contexts(), o.newContextMinRows());
+                vocabulary = new ArrayList<>(parent);
+                vocabulary.addAll(added);
+                addedContexts = added.size();
+            } else {
+                vocabulary = new ArrayList<>(new TreeSet<>(Arrays.stream(data.contexts()).filter(Objects::nonNull).toList()));
+            }
             Map<String, Integer> index = new HashMap<>();
             for (int i = 0; i < vocabulary.size(); i++) {
                 index.put(vocabulary.get(i), i + 1);
@@ -64,7 +75,8 @@ public final class VaeTrainer {
             }
         }
         int contextWidth = vocabulary == null ? 0 : vocabulary.size() + 1;
-        Architecture arch = warmStart != null ? warmStart.architecture() : o.architectureFor(d, contextWidth);
+        Architecture arch = warmStart != null ? warmStart.architecture().withContextWidth(warmStart.architecture().contextWidth() + addedContexts)
+                : o.architectureFor(d, contextWidth);
         if (arch.inputDim() != d || arch.contextWidth() != contextWidth) {
             throw new IllegalArgumentException("warm start model has architecture " + arch + " but the data has "
                     + d + " features and " + contextWidth + " context slots");
@@ -105,7 +117,8 @@ public final class VaeTrainer {
         int[] valSlots = slots == null ? null : selectInt(slots, valIdx);
         float[][] xsVal = standardize(valX, valSlots, norm, clip);
 
-        float[] init = warmStart != null ? warmStart.weights() : VaeGraph.initialWeights(arch, o.seed());
+        float[] init = warmStart != null ? withContextSlots(warmStart.architecture(), warmStart.weights(), addedContexts)
+                : VaeGraph.initialWeights(arch, o.seed());
         VaeGraph g = VaeGraph.build(arch, init, o.beta());
         List<String> featureMapping = new ArrayList<>(List.of("x"));
         if (contextWidth > 0) {
@@ -191,6 +204,56 @@ public final class VaeTrainer {
         Manifest manifest = new Manifest(id.name(), id.version(), id.parent(), Instant.now().toString(), data.features(),
                 ctx, archSpec, normSpec, scoring, trainingSpec, validation, libraries);
         return new ModelBundle(manifest, best);
+    }
+
+    /**
+     * The contexts of {@code contexts} that {@code known} lacks and that have at least {@code minRows}
+     * rows, most rows first (ties by name), as many as the architecture's context limit leaves room
+     * for; none when {@code minRows} is 0. A warm start appends them to its parent's vocabulary, and
+     * the retrainer trains on their flagged samples (scored by the unknown slot, not against their own
+     * normal), so both ask here.
+     */
+    public static List<String> newContexts(List<String> known, String[] contexts, int minRows) {
+        if (minRows <= 0 || contexts == null) {
+            return List.of();
+        }
+        Set<String> knownSet = new HashSet<>(known);
+        Map<String, Integer> counts = new HashMap<>();
+        for (String c : contexts) {
+            if (c != null && !knownSet.contains(c)) {
+                counts.merge(c, 1, Integer::sum);
+            }
+        }
+        int room = Architecture.MAX_CONTEXT_WIDTH - 1 - known.size();
+        return counts.entrySet().stream().filter(e -> e.getValue() >= minRows)
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(Math.max(0, room)).map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * A parent's weights with {@code added} context slots appended. Each new slot starts as a copy of
+     * the unknown slot (slot 0): the entity starts from the model that scored it so far, and its own
+     * rows move it from there. Every other weight is the parent's.
+     */
+    static float[] withContextSlots(Architecture parent, float[] weights, int added) {
+        if (added == 0) {
+            return weights;
+        }
+        Architecture grown = parent.withContextWidth(parent.contextWidth() + added);
+        float[] out = new float[Math.toIntExact(grown.weightCount())];
+        List<Architecture.Layer> from = parent.layers();
+        List<Architecture.Layer> to = grown.layers();
+        for (int l = 0; l < from.size(); l++) {
+            Architecture.Layer a = from.get(l);
+            Architecture.Layer b = to.get(l);
+            System.arraycopy(weights, a.weightOffset(), out, b.weightOffset(), a.in() * a.out());
+            int unknownRow = a.in() - parent.contextWidth(); // context rows come last; slot 0 first
+            for (int r = a.in(); r < b.in(); r++) {
+                System.arraycopy(weights, a.weightOffset() + unknownRow * a.out(), out, b.weightOffset() + r * b.out(), b.out());
+            }
+            System.arraycopy(weights, a.biasOffset(), out, b.biasOffset(), a.out());
+        }
+        return out;
     }
 
     /**

@@ -4,6 +4,8 @@ import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.lifecycle.ModelPublisher;
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.BundleException;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainOptions;
@@ -16,9 +18,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -179,7 +184,7 @@ public final class Retrainer {
     private Decision challenge(ModelBundle champion, long latestVersion, String trigger, boolean acceptNewNormal, long t0) {
         SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
                 cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
-                Run.of(trigger, acceptNewNormal).flagged,
+                Run.of(trigger, acceptNewNormal).flagged, cfg.getInt(Settings.RETRAIN_NEW_CONTEXT_MIN_SAMPLES),
                 Duration.ofMinutes(2));
         int trainable = w.data() == null ? 0 : w.data().trainableRows();
         meters.samplesWindow(trainable);
@@ -197,14 +202,20 @@ public final class Retrainer {
         Map<String, String> window = new LinkedHashMap<>(w.provenance());
         window.put("trigger", trigger);
         long trainStart = System.nanoTime();
-        ModelBundle challenger = trainChallenger(champion, data, cfg.getInt(Settings.RETRAIN_EPOCHS), version, window);
+        ModelBundle challenger = trainChallenger(champion, data, cfg.getInt(Settings.RETRAIN_EPOCHS),
+                cfg.getInt(Settings.RETRAIN_NEW_CONTEXT_MIN_SAMPLES), version, window);
         meters.trainingDuration(secs(trainStart));
         Verdict v = judge(champion, challenger, data, Run.of(trigger, acceptNewNormal), cfg.getDouble(Settings.RETRAIN_TOLERANCE),
                 cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE));
+        v = fits(v, challenger, cfg.getInt(Settings.MODEL_MAX_BYTES));
         if (v.published()) {
             publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
         }
-        return new Decision(v.published() ? Outcome.PUBLISHED : Outcome.REJECTED, v.reason(), champion.version(), version, trigger,
+        List<String> learned = addedContexts(champion, challenger);
+        String reason = learned.isEmpty() ? v.reason() : v.reason() + "; " + (v.published() ? "" : "would have ")
+                + "learned " + learned.size() + " new context(s): " + (learned.size() <= 10 ? String.join(", ", learned)
+                : String.join(", ", learned.subList(0, 10)) + ", ...");
+        return new Decision(v.published() ? Outcome.PUBLISHED : Outcome.REJECTED, reason, champion.version(), version, trigger,
                 v.figures(), secs(t0));
     }
 
@@ -212,14 +223,42 @@ public final class Retrainer {
      * The challenger of a window: warm-started from the champion, robust (10% trimmed loss), the
      * newest 20% of the window for validation and calibration, the champion's scoring settings.
      */
-    public static ModelBundle trainChallenger(ModelBundle champion, TrainingData window, int epochs, long version,
-                                              Map<String, String> provenance) {
+    public static ModelBundle trainChallenger(ModelBundle champion, TrainingData window, int epochs, int newContextMinRows,
+                                              long version, Map<String, String> provenance) {
         TrainOptions o = TrainOptions.defaults().withEpochs(epochs).withValidation(NEWEST_SLICE, true)
+                .withNewContextMinRows(newContextMinRows)
                 .withTrimFraction(0.1).withScoring(champion.manifest().scoring().quantile(),
                         io.latentstream.model.Direction.parse(champion.manifest().scoring().direction()),
                         champion.manifest().scoring().sensitivity());
         return VaeTrainer.train(window, o, new VaeTrainer.Identity(champion.manifest().name(), version, champion.version(),
                 provenance), champion, null);
+    }
+
+    /**
+     * A passed verdict stands only if the processors would load the bundle: new contexts make it larger,
+     * and one over {@code model.max.bytes} (or the manifest limit) would be published and then refused.
+     */
+    static Verdict fits(Verdict v, ModelBundle challenger, int maxBytes) {
+        if (!v.published()) {
+            return v;
+        }
+        try {
+            BundleCodec.read(BundleCodec.write(challenger), maxBytes);
+            return v;
+        } catch (BundleException e) {
+            return new Verdict(false, "challenger bundle refused: " + e.getMessage() + " (" + Settings.MODEL_MAX_BYTES + " "
+                    + maxBytes + ")", v.figures());
+        }
+    }
+
+    /** Contexts the challenger has a slot for and the champion does not, in slot order. */
+    static List<String> addedContexts(ModelBundle champion, ModelBundle challenger) {
+        if (!champion.conditional() || !challenger.conditional()) {
+            return List.of();
+        }
+        List<String> vocabulary = challenger.manifest().context().vocabulary();
+        int known = champion.manifest().context().vocabulary().size();
+        return vocabulary.size() > known ? vocabulary.subList(known, vocabulary.size()) : List.of();
     }
 
     /** The gate's verdict: published (the challenger may replace the champion) or not, why, and on which figures. */
@@ -253,16 +292,22 @@ public final class Retrainer {
         f.put("challenger_error", chall.error);
         f.put("champion_anomaly_rate", champ.rate);
         f.put("challenger_anomaly_rate", chall.rate);
+        // The champion's flags on a context only the challenger has a slot for came from its unknown slot,
+        // not from that entity's own normal: they are no yardstick for what the challenger must keep.
+        Set<String> added = new HashSet<>(addedContexts(champion, challenger));
         int championFlags = 0;
         int bothFlag = 0;
         for (int i = 0; i < slice.length; i++) {
-            if (champ.flagged[i]) {
+            if (champ.flagged[i] && (sliceCtx == null || !added.contains(sliceCtx[i]))) {
                 championFlags++;
                 bothFlag += chall.flagged[i] ? 1 : 0;
             }
         }
         double kept = championFlags == 0 ? 1 : (double) bothFlag / championFlags;
         f.put("champion_flags_kept_by_challenger", kept);
+        if (!added.isEmpty()) {
+            f.put("new_contexts", (double) added.size());
+        }
         if (chall.error > champ.error * (1 + tol)) {
             return new Verdict(false, String.format(Locale.ROOT,
                     "challenger reconstruction error %.4f worse than champion %.4f beyond %.0f%%", chall.error, champ.error, tol * 100), f);

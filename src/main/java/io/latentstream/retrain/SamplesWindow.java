@@ -6,6 +6,7 @@ import io.latentstream.codec.ParsedRecord;
 import io.latentstream.codec.RecordParser;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
 import io.latentstream.topology.DeadLetterHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,9 +20,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The recent window of the samples topic, bounded by time and by count: records newer than
@@ -55,7 +58,8 @@ public final class SamplesWindow {
     }
 
     public static Window read(String bootstrap, Map<String, String> kafkaOverrides, String topic, ModelBundle champion,
-                              long windowMs, int maxSamples, long seed, Flagged flaggedRows, Duration timeout) {
+                              long windowMs, int maxSamples, long seed, Flagged flaggedRows, int newContextMinRows,
+                              Duration timeout) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
@@ -139,11 +143,19 @@ public final class SamplesWindow {
                 rebaselined.add(ctx.isEmpty() ? "(all)" : ctx);
             }
         });
+        // A context the champion does not know, with enough samples to get its own slot in the challenger
+        // (VaeTrainer.newContexts): its flags came from the unknown slot, the fleet's average, not from its
+        // own normal, so every mode trains on its flagged samples too; otherwise a new entity unlike the
+        // average would be flagged, held out, and never learned.
+        Set<String> newContexts = conditional
+                ? new LinkedHashSet<>(VaeTrainer.newContexts(champion.manifest().context().vocabulary(),
+                        contexts.toArray(String[]::new), newContextMinRows))
+                : Set.of();
         // Flagged rows the mode does not train on stay in the window, held out: the trainer
         // calibrates the threshold with them (without them it would sit below the live one).
         List<Boolean> held = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
-            boolean train = switch (flaggedRows) {
+            boolean train = newContexts.contains(contexts.get(i)) || switch (flaggedRows) {
                 case EXCLUDE -> !flags.get(i);
                 case INCLUDE -> true;
                 case MAJORITY_CONTEXTS -> {
@@ -180,6 +192,11 @@ public final class SamplesWindow {
         }
         provenance.put("flagged_rows", flaggedRows.name().toLowerCase(java.util.Locale.ROOT));
         provenance.put("held_out", Integer.toString(heldOutRows));
+        if (!newContexts.isEmpty()) {
+            List<String> names = new ArrayList<>(newContexts);
+            provenance.put("new_contexts", names.size() <= 20 ? String.join(",", names)
+                    : String.join(",", names.subList(0, 20)) + ",... (" + names.size() + " in all)");
+        }
         if (flaggedRows == Flagged.MAJORITY_CONTEXTS && !rebaselined.isEmpty()) {
             provenance.put("rebaselined_contexts", String.join(",", rebaselined));
         }

@@ -63,7 +63,7 @@ class ModelQualityIT {
         LabelledCsv train = data.subset(split.train());
         ModelBundle first = VaeTrainer.train(new TrainingData(train.features(), train.x(), null, null, "shuttle.csv"),
                 TrainOptions.defaults().withEpochs(60), new VaeTrainer.Identity("q", 1, null, null), null, null);
-        RetrainReplay.Report r = RetrainReplay.run(first, data, split, 4, 10, 0.05, 0.01, System.out::println);
+        RetrainReplay.Report r = RetrainReplay.run(first, data, split, 4, 10, 0.05, 0.01, 20, System.out::println);
         System.out.print(r.table());
         double firstRecall = r.windows().get(0).recall();
         for (RetrainReplay.Window w : r.windows().subList(1, r.windows().size())) {

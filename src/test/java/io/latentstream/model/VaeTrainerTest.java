@@ -193,4 +193,42 @@ class VaeTrainerTest {
         }
         return out;
     }
+
+    @Test
+    void newContextSlotsStartAsTheUnknownSlotAndLeaveEveryOtherWeight() {
+        // No encoder hidden layer on purpose: the context then feeds the mu and logvar heads directly.
+        Architecture parent = new Architecture(5, 3, new int[0], 2, new int[] {4}, 0.01, 100);
+        float[] w = VaeGraph.initialWeights(parent, 7);
+        float[] grown = VaeTrainer.withContextSlots(parent, w, 2);
+        Architecture child = parent.withContextWidth(5);
+        assertEquals(child.weightCount(), grown.length);
+        for (int l = 0; l < parent.layers().size(); l++) {
+            Architecture.Layer a = parent.layers().get(l);
+            Architecture.Layer b = child.layers().get(l);
+            for (int r = 0; r < b.in(); r++) {
+                // A row of a new slot is the unknown slot's row (context rows come last, slot 0 first).
+                int src = r < a.in() ? r : a.in() - parent.contextWidth();
+                for (int c = 0; c < b.out(); c++) {
+                    assertEquals(w[a.weightOffset() + src * a.out() + c], grown[b.weightOffset() + r * b.out() + c], b.name() + " row " + r);
+                }
+            }
+            for (int c = 0; c < b.out(); c++) {
+                assertEquals(w[a.biasOffset() + c], grown[b.biasOffset() + c], b.name() + " bias");
+            }
+        }
+        // Exactly the layers that take the context grew: mu, logvar (encoder input) and dec0 (decoder input).
+        assertEquals(java.util.List.of("mu", "logvar", "dec0"), java.util.stream.IntStream.range(0, child.layers().size())
+                .filter(l -> child.layers().get(l).in() != parent.layers().get(l).in()).mapToObj(l -> child.layers().get(l).name()).toList());
+        assertArrayEquals(w, VaeTrainer.withContextSlots(parent, w, 0));
+    }
+
+    @Test
+    void newContextsNeedTheirRowsAndComeMostRowsFirst() {
+        String[] ctx = {"z", "y", "y", "a", "z", "y", null, "x", "a", "a", "z"};
+        // a is known; y and z have 3 rows each (ties by name), x 1; null is never a context.
+        assertEquals(java.util.List.of("y", "z"), VaeTrainer.newContexts(java.util.List.of("a"), ctx, 2));
+        assertEquals(java.util.List.of("y", "z", "x"), VaeTrainer.newContexts(java.util.List.of("a"), ctx, 1));
+        assertEquals(java.util.List.of(), VaeTrainer.newContexts(java.util.List.of("a"), ctx, 0), "0 turns it off");
+        assertEquals(java.util.List.of(), VaeTrainer.newContexts(java.util.List.of("a"), null, 1), "a plain model has no contexts");
+    }
 }

@@ -278,6 +278,17 @@ class RetrainIT {
                             .add(DeadLetterHeaders.ANOMALY, Boolean.toString(flagged).getBytes(StandardCharsets.UTF_8));
                     p.send(r);
                 }
+                // Entities the model (vocabulary a, b, c) does not know: new-pump has 30 samples (enough for its own
+                // slot, retrain.new.context.min.samples 20), a third flagged; rare-pump 5, two flagged.
+                for (int i = 0; i < 35; i++) {
+                    boolean rare = i >= 30;
+                    boolean flagged = rare ? i >= 33 : i % 3 == 0;
+                    ProducerRecord<String, String> r = new ProducerRecord<>(samples, null, t0 + i * 10L + 3, rare ? "rare-pump" : "new-pump",
+                            String.format(Locale.ROOT, "[%d,10,10,10,10]", flagged ? (rare ? 55 : 77) : 10));
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8))
+                            .add(DeadLetterHeaders.ANOMALY, Boolean.toString(flagged).getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
                 for (int i = 0; i < 7; i++) { // scored by a model of another feature set: skipped, counted
                     ProducerRecord<String, String> r = new ProducerRecord<>(samples, null, t0 + i * 10L + 5, "a", "[10,10,10]");
                     r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8));
@@ -286,22 +297,29 @@ class RetrainIT {
             }
             for (SamplesWindow.Flagged mode : new SamplesWindow.Flagged[] {SamplesWindow.Flagged.EXCLUDE, SamplesWindow.Flagged.MAJORITY_CONTEXTS}) {
                 SamplesWindow.Window w = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
-                        mode, Duration.ofSeconds(30));
-                assertEquals(600, w.data().rows(), mode + ": every sample is in the window");
-                assertEquals(570, w.data().trainableRows(), mode + ": the 30 flagged ones are not trained on");
+                        mode, 20, Duration.ofSeconds(30));
+                assertEquals(635, w.data().rows(), mode + ": every sample is in the window");
+                assertEquals(603, w.data().trainableRows(), mode + ": the 32 flagged ones of known or rare entities are not trained on");
                 for (int i = 0; i < w.data().rows(); i++) {
-                    assertEquals(w.data().x()[i][0] == 99, w.data().isHeldOut(i), mode + ": row " + i + " held out iff it was flagged");
+                    // new-pump's flags (77) came from the unknown slot: trained on, as the challenger gives it a slot.
+                    double x0 = w.data().x()[i][0];
+                    assertEquals(x0 == 99 || x0 == 55, w.data().isHeldOut(i), mode + ": row " + i + " held out iff flagged, new-pump's excepted");
                 }
+                assertEquals("new-pump", w.provenance().get("new_contexts"));
                 for (int i = 1; i < w.timestamps().length; i++) {
                     assertTrue(w.timestamps()[i - 1] <= w.timestamps()[i], "time order, held-out rows in place");
                 }
-                assertEquals("30", w.provenance().get("held_out"));
+                assertEquals("32", w.provenance().get("held_out"));
                 assertEquals(7, w.unparsed());
                 assertEquals("7", w.provenance().get("unparsed"));
             }
             SamplesWindow.Window all = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
-                    SamplesWindow.Flagged.INCLUDE, Duration.ofSeconds(30));
-            assertEquals(600, all.data().trainableRows(), "accept-new-normal trains on every sample");
+                    SamplesWindow.Flagged.INCLUDE, 20, Duration.ofSeconds(30));
+            assertEquals(635, all.data().trainableRows(), "accept-new-normal trains on every sample");
+            SamplesWindow.Window off = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
+                    SamplesWindow.Flagged.EXCLUDE, 0, Duration.ofSeconds(30));
+            assertEquals(635 - 42, off.data().trainableRows(), "with retrain.new.context.min.samples=0 every flagged sample is held out");
+            assertEquals(null, off.provenance().get("new_contexts"));
         }
     }
 

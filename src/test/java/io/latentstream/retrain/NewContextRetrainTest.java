@@ -1,0 +1,148 @@
+package io.latentstream.retrain;
+
+import io.latentstream.model.BundleCodec;
+import io.latentstream.model.FastScorer;
+import io.latentstream.model.ModelBundle;
+import io.latentstream.model.TrainOptions;
+import io.latentstream.model.TrainingData;
+import io.latentstream.model.VaeTrainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A fleet grows: entity "c" appears after a conditional model was trained on "a" and "b". The live
+ * model scores it with its unknown-context slot (the fleet's average), which flags its normal
+ * readings and misses a reading that is normal for "a" but not for "c". A routine retrain gives
+ * "c" its own slot, learns its normal from its samples (flagged ones included: they were flagged
+ * against the average), and the gate lets it through; with the feature off (min 0) it does not.
+ */
+class NewContextRetrainTest {
+    private static final int D = 6;
+    private static final List<String> FEATURES = List.of("f0", "f1", "f2", "f3", "f4", "f5");
+    private static double[][] mix;
+    private static ModelBundle v1;
+
+    @BeforeAll
+    static void firstModelKnowsAAndB() {
+        Random rnd = new Random(11);
+        mix = new double[2][D];
+        for (double[] m : mix) {
+            for (int j = 0; j < D; j++) {
+                m[j] = rnd.nextGaussian();
+            }
+        }
+        String[] ctx = new String[3000];
+        for (int i = 0; i < ctx.length; i++) {
+            ctx[i] = i % 2 == 0 ? "a" : "b";
+        }
+        v1 = VaeTrainer.train(new TrainingData(FEATURES, rows(ctx, ctx, rnd), ctx, "entity", "fleet"),
+                TrainOptions.defaults().withEpochs(40).withBatch(64, 5e-3), new VaeTrainer.Identity("m", 1, null, Map.of()), null, null);
+        assertEquals(List.of("a", "b"), v1.manifest().context().vocabulary());
+    }
+
+    /** Rows keyed {@code keys}, drawn from the normal of {@code like} (each entity its own offset). */
+    private static double[][] rows(String[] keys, String[] like, Random rnd) {
+        double[][] x = new double[keys.length][D];
+        for (int i = 0; i < x.length; i++) {
+            double z0 = rnd.nextGaussian();
+            double z1 = rnd.nextGaussian();
+            int k = like[i].charAt(0) - 'a';
+            for (int j = 0; j < D; j++) {
+                x[i][j] = 10 + z0 * mix[0][j] + z1 * mix[1][j] + 0.1 * rnd.nextGaussian() + k * 6.0 * (j % 2 == 0 ? 1 : -1);
+            }
+        }
+        return x;
+    }
+
+    /** A window as the samples topic holds it: "a", "b" and, interleaved, the new "c"; flags are v1's. */
+    private static TrainingData window(int newContextMinRows, Random rnd) {
+        String[] ctx = new String[2000];
+        for (int i = 0; i < ctx.length; i++) {
+            ctx[i] = i % 4 == 3 ? "c" : i % 2 == 0 ? "a" : "b";
+        }
+        double[][] x = rows(ctx, ctx, rnd);
+        FastScorer live = new FastScorer(v1);
+        Set<String> added = new HashSet<>(VaeTrainer.newContexts(v1.manifest().context().vocabulary(), ctx, newContextMinRows));
+        boolean[] heldOut = new boolean[x.length];
+        for (int i = 0; i < x.length; i++) {
+            heldOut[i] = flags(live, x[i], ctx[i]) && !added.contains(ctx[i]); // as SamplesWindow marks them
+        }
+        return new TrainingData(FEATURES, x, ctx, "entity", "window", heldOut);
+    }
+
+    private static boolean flags(FastScorer s, double[] x, String ctx) {
+        float[] row = new float[D];
+        for (int j = 0; j < D; j++) {
+            row[j] = (float) x[j];
+        }
+        return s.isAnomaly(s.score(row, s.contextSlot(ctx), s.newScratch()));
+    }
+
+    private static double flagRate(ModelBundle b, String key, String like, long seed) {
+        String[] keys = new String[500];
+        String[] likes = new String[500];
+        Arrays.fill(keys, key);
+        Arrays.fill(likes, like);
+        double[][] x = rows(keys, likes, new Random(seed));
+        FastScorer s = new FastScorer(b);
+        int n = 0;
+        for (double[] r : x) {
+            n += flags(s, r, key) ? 1 : 0;
+        }
+        return n / (double) x.length;
+    }
+
+    @Test
+    void aRoutineRetrainLearnsANewEntity() {
+        TrainingData w = window(20, new Random(5));
+        ModelBundle v2 = Retrainer.trainChallenger(v1, w, 15, 20, 2, Map.of());
+        assertEquals(List.of("a", "b", "c"), v2.manifest().context().vocabulary(), "known slots keep their order, c appended");
+
+        Retrainer.Verdict verdict = Retrainer.judge(v1, v2, w, Retrainer.Run.ROUTINE, 0.05, 0.01);
+        assertTrue(verdict.published(), verdict.reason());
+        assertEquals(1.0, verdict.figures().get("new_contexts"));
+
+        double v1NormalC = flagRate(v1, "c", "c", 21);
+        double v2NormalC = flagRate(v2, "c", "c", 21);
+        double v1ALikeC = flagRate(v1, "c", "a", 22);
+        double v2ALikeC = flagRate(v2, "c", "a", 22);
+        System.out.printf("new entity c: normal readings flagged v1 %.3f -> v2 %.3f; a-like readings from c flagged v1 %.3f -> v2 %.3f; %s%n",
+                v1NormalC, v2NormalC, v1ALikeC, v2ALikeC, verdict.reason());
+        // v1 (unknown slot): c's own normal readings are alarms, an a-like reading from c passes.
+        assertTrue(v1NormalC > 0.5, "the scenario: v1 flags c's normal readings, " + v1NormalC);
+        assertTrue(v1ALikeC < 0.1, "the scenario: v1 takes an a-like reading from c as normal, " + v1ALikeC);
+        assertTrue(v2NormalC < 0.05, "v2 knows c's normal: false alarms " + v2NormalC);
+        assertTrue(v2ALikeC > 0.9, "v2 flags a reading normal for a but not for c: " + v2ALikeC);
+        // a and b keep their calibration.
+        assertTrue(flagRate(v2, "a", "a", 23) < 0.05 && flagRate(v2, "b", "b", 24) < 0.05);
+        // A grown bundle the processors would refuse (model.max.bytes) is not published.
+        int v1Bytes = BundleCodec.write(v1).length;
+        assertTrue(BundleCodec.write(v2).length > v1Bytes);
+        Retrainer.Verdict tooLarge = Retrainer.fits(verdict, v2, v1Bytes);
+        assertFalse(tooLarge.published());
+        assertTrue(tooLarge.reason().contains("OVERSIZED") && tooLarge.reason().contains("model.max.bytes"), tooLarge.reason());
+        assertTrue(Retrainer.fits(verdict, v2, v1Bytes * 2).published());
+    }
+
+    @Test
+    void withTheFeatureOffANewEntityStaysOnTheUnknownSlot() {
+        TrainingData w = window(0, new Random(5));
+        ModelBundle v2 = Retrainer.trainChallenger(v1, w, 15, 0, 2, Map.of());
+        assertEquals(List.of("a", "b"), v2.manifest().context().vocabulary());
+        double aLike = flagRate(v2, "c", "a", 22);
+        double normal = flagRate(v2, "c", "c", 21);
+        System.out.printf("feature off: a-like readings from c flagged %.3f, c's normal readings %.3f%n", aLike, normal);
+        assertFalse(aLike > 0.5, "without its own slot an a-like reading from c passes: " + aLike);
+    }
+}

@@ -176,7 +176,7 @@ public final class Settings {
                             + "is bounded whatever the stream rate.")
             .define(RETRAIN_MIN_SAMPLES, Type.INT, 500, Range.between(10, 10_000_000), Importance.LOW,
                     "retrain: fewer samples than this and the retrain is skipped (recorded as a decision).")
-            .define(RETRAIN_NEW_CONTEXT_MIN_SAMPLES, Type.INT, 20, Range.between(0, 10_000_000), Importance.LOW,
+            .define(RETRAIN_NEW_CONTEXT_MIN_SAMPLES, Type.INT, 100, Range.between(0, 10_000_000), Importance.LOW,
                     "retrain, conditional models: a context (entity) the champion does not know, and so scores with its "
                             + "unknown-context slot, gets its own slot in the challenger once the window holds this many of its "
                             + "samples; its flagged samples are trained on too (flagged against the fleet's average, not its own "

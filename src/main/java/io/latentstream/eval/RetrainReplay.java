@@ -60,6 +60,9 @@ public final class RetrainReplay {
      * @param windows  how many windows the test rows are cut into (a retrain after each but the last)
      * @param epochs   the retrain's epochs; tol, rateTol the gate's tolerances (the retrain.* settings)
      */
+    /** Fewer rows to train on than this and a window's retrain is skipped, not attempted. */
+    static final int MIN_TRAINABLE_ROWS = 10;
+
     public static Report run(ModelBundle first, LabelledCsv data, Evaluation.Split split, int windows, int epochs, double tol,
                              double rateTol, int newContextMinRows, Consumer<String> progress) {
         if (split.protocol() != Evaluation.Protocol.B) {
@@ -108,11 +111,17 @@ public final class RetrainReplay {
                 }
                 TrainingData window = new TrainingData(live.features(), w.x(), w.contexts(),
                         live.conditional() ? live.manifest().context().column() : null, "window " + (k + 1), heldOut);
-                ModelBundle challenger = Retrainer.trainChallenger(live, window, epochs, newContextMinRows, live.version() + 1,
-                        Map.of("window", Integer.toString(k + 1)));
-                Retrainer.Verdict v = Retrainer.judge(live, challenger, window, Retrainer.Run.ROUTINE, tol, rateTol);
-                retrain = v.published() ? v.reason() : "rejected: " + v.reason();
-                next = v.published() ? challenger : live;
+                if (window.trainableRows() < MIN_TRAINABLE_ROWS) {
+                    // The retrainer skips such a window too (retrain.min.samples); training would fail on it.
+                    retrain = "skipped: " + window.trainableRows() + " of " + window.rows() + " rows scored normal by v"
+                            + live.version() + " (need " + MIN_TRAINABLE_ROWS + ")";
+                } else {
+                    ModelBundle challenger = Retrainer.trainChallenger(live, window, epochs, newContextMinRows, live.version() + 1,
+                            Map.of("window", Integer.toString(k + 1)));
+                    Retrainer.Verdict v = Retrainer.judge(live, challenger, window, Retrainer.Run.ROUTINE, tol, rateTol);
+                    retrain = v.published() ? v.reason() : "rejected: " + v.reason();
+                    next = v.published() ? challenger : live;
+                }
             }
             Window row = new Window(k + 1, idx.length, live.version(), normals, falseAlarms, anomalies, caught, retrain);
             out.add(row);

@@ -129,7 +129,7 @@ class NewEntityIT {
                         tally[0]++;
                         tally[1] += s.get("anomaly").asBoolean() ? 1 : 0;
                     }
-                    // 0.2 x 1/7 of ~700 records/s: after ~10 s pump-7 has ~200 samples (20 needed), the window ~1,400.
+                    // 0.2 x 1/7 of ~700 records/s: after ~10 s pump-7 has ~200 samples (100 needed), the window ~1,400.
                     if (!retrainSent && newPump[1][0] >= 1000) {
                         control.send(new ProducerRecord<>(topics.control(), null, "{\"action\":\"retrain\"}")).get();
                         retrainSent = true;

@@ -279,7 +279,7 @@ class RetrainIT {
                     p.send(r);
                 }
                 // Entities the model (vocabulary a, b, c) does not know: new-pump has 30 samples (enough for its own
-                // slot, retrain.new.context.min.samples 20), a third flagged; rare-pump 5, two flagged.
+                // slot with a minimum of 20, as this test asks), a third flagged; rare-pump 5, two flagged.
                 for (int i = 0; i < 35; i++) {
                     boolean rare = i >= 30;
                     boolean flagged = rare ? i >= 33 : i % 3 == 0;

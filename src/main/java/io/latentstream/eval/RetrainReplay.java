@@ -55,14 +55,14 @@ public final class RetrainReplay {
         }
     }
 
+    /** Fewer rows to train on than this and a window's retrain is skipped, not attempted. */
+    static final int MIN_TRAINABLE_ROWS = 10;
+
     /**
      * @param first    the first model, trained on the protocol's training rows
      * @param windows  how many windows the test rows are cut into (a retrain after each but the last)
      * @param epochs   the retrain's epochs; tol, rateTol the gate's tolerances (the retrain.* settings)
      */
-    /** Fewer rows to train on than this and a window's retrain is skipped, not attempted. */
-    static final int MIN_TRAINABLE_ROWS = 10;
-
     public static Report run(ModelBundle first, LabelledCsv data, Evaluation.Split split, int windows, int epochs, double tol,
                              double rateTol, int newContextMinRows, Consumer<String> progress) {
         if (split.protocol() != Evaluation.Protocol.B) {
@@ -103,8 +103,9 @@ public final class RetrainReplay {
                 // the challenger will get a slot for (see SamplesWindow).
                 boolean[] heldOut = flagged.clone();
                 if (live.conditional()) {
-                    Set<String> added = new HashSet<>(VaeTrainer.newContexts(
-                            live.manifest().context().vocabulary(), w.contexts(), newContextMinRows));
+                    Set<String> added = new HashSet<>(VaeTrainer.newContexts(live.manifest().context().vocabulary(),
+                            Arrays.copyOf(w.contexts(), Math.max(0, VaeTrainer.trainingPart(w.contexts().length, Retrainer.NEWEST_SLICE))),
+                            newContextMinRows));
                     for (int i = 0; i < heldOut.length; i++) {
                         heldOut[i] &= !added.contains(w.contexts()[i]);
                     }

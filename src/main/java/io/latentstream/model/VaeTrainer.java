@@ -50,15 +50,30 @@ public final class VaeTrainer {
         long t0 = System.nanoTime();
         int n = data.rows();
         int d = data.dim();
+        // Split: newest rows (stream windows) or a seeded random sample.
+        int nVal = n - trainingPart(n, o.validationFraction());
+        if (n - nVal < 2) {
+            throw new IllegalArgumentException("need at least 3 rows to train, got " + n);
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Random split = new Random(o.seed() ^ 0x5EEDL);
+        if (!o.tailValidation()) {
+            shuffle(order, split);
+        }
         // Context vocabulary: slot 0 = unknown, slot i+1 = vocabulary[i].
         List<String> vocabulary = null;
         int[] slots = null;
         int addedContexts = 0;
         if (data.contexts() != null) {
             if (warmStart != null && warmStart.conditional()) {
-                // A warm start keeps the parent's slots in order and appends the contexts it has enough rows of.
+                // A warm start keeps the parent's slots in order and appends the contexts it has enough rows of
+                // to train (rows only in the validation part would leave a slot untrained).
                 List<String> parent = warmStart.manifest().context().vocabulary();
-                List<String> added = newContexts(parent, data.contexts(), o.newContextMinRows());
+                String[] trainingContexts = Arrays.stream(order, 0, n - nVal).mapToObj(i -> data.contexts()[i]).toArray(String[]::new);
+                List<String> added = newContexts(parent, trainingContexts, o.newContextMinRows());
                 vocabulary = new ArrayList<>(parent);
                 vocabulary.addAll(added);
                 addedContexts = added.size();
@@ -82,19 +97,6 @@ public final class VaeTrainer {
                     + d + " features and " + contextWidth + " context slots");
         }
 
-        // Split: newest rows (stream windows) or a seeded random sample.
-        int nVal = Math.max(1, (int) Math.round(n * o.validationFraction()));
-        if (n - nVal < 2) {
-            throw new IllegalArgumentException("need at least 3 rows to train, got " + n);
-        }
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Random split = new Random(o.seed() ^ 0x5EEDL);
-        if (!o.tailValidation()) {
-            shuffle(order, split);
-        }
         // Held-out rows (flagged by the live model) are never trained on; those in the validation part
         // only calibrate the threshold (see calibrationScores).
         int[] trainIdx = Arrays.stream(order, 0, n - nVal).filter(i -> !data.isHeldOut(i)).toArray();
@@ -207,11 +209,20 @@ public final class VaeTrainer {
     }
 
     /**
-     * The contexts of {@code contexts} that {@code known} lacks and that have at least {@code minRows}
-     * rows, most rows first (ties by name), as many as the architecture's context limit leaves room
-     * for; none when {@code minRows} is 0. A warm start appends them to its parent's vocabulary, and
-     * the retrainer trains on their flagged samples (scored by the unknown slot, not against their own
-     * normal), so both ask here.
+     * How many of {@code n} rows train when {@code validationFraction} of them validate (at least one
+     * validates). With tail validation these are the oldest rows, so the retrainer's window can tell
+     * which samples a challenger trains on before it trains.
+     */
+    public static int trainingPart(int n, double validationFraction) {
+        return n - Math.max(1, (int) Math.round(n * validationFraction));
+    }
+
+    /**
+     * The contexts of {@code contexts} (the training rows) that {@code known} lacks and that have at
+     * least {@code minRows} rows, most rows first (ties by name), as many as the architecture's context
+     * limit leaves room for; none when {@code minRows} is 0. A warm start appends them to its parent's
+     * vocabulary, and the retrainer trains on their flagged samples (scored by the unknown slot, not
+     * against their own normal), so both ask here.
      */
     public static List<String> newContexts(List<String> known, String[] contexts, int minRows) {
         if (minRows <= 0 || contexts == null) {

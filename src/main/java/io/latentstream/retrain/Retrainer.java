@@ -58,7 +58,7 @@ public final class Retrainer {
     }
 
     /** The newest share of a window: the challenger's validation and calibration rows, and the gate's slice. */
-    static final double NEWEST_SLICE = 0.2;
+    public static final double NEWEST_SLICE = 0.2;
 
     /** What a run decided, and the figures it decided on. */
     public record Decision(Outcome outcome, String reason, Long championVersion, Long challengerVersion, String trigger,

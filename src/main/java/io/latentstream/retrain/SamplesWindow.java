@@ -146,10 +146,15 @@ public final class SamplesWindow {
         // A context the champion does not know, with enough samples to get its own slot in the challenger
         // (VaeTrainer.newContexts): its flags came from the unknown slot, the fleet's average, not from its
         // own normal, so every mode trains on its flagged samples too; otherwise a new entity unlike the
-        // average would be flagged, held out, and never learned.
-        Set<String> newContexts = conditional
-                ? new LinkedHashSet<>(VaeTrainer.newContexts(champion.manifest().context().vocabulary(),
-                        contexts.toArray(String[]::new), newContextMinRows))
+        // average would be flagged, held out, and never learned. Its samples are counted over the rows the
+        // challenger trains on: the oldest ones (the newest slice validates).
+        Integer[] order = java.util.stream.IntStream.range(0, rows.size()).boxed().toArray(Integer[]::new);
+        java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
+        String[] trainingContexts = java.util.Arrays.stream(order, 0, Math.max(0, VaeTrainer.trainingPart(rows.size(), Retrainer.NEWEST_SLICE)))
+                .map(contexts::get).toArray(String[]::new);
+        Set<String> newContexts = conditional && !rows.isEmpty()
+                ? new LinkedHashSet<>(VaeTrainer.newContexts(champion.manifest().context().vocabulary(), trainingContexts,
+                        newContextMinRows))
                 : Set.of();
         // Flagged rows the mode does not train on stay in the window, held out: the trainer
         // calibrates the threshold with them (without them it would sit below the live one).
@@ -165,8 +170,6 @@ public final class SamplesWindow {
             };
             held.add(!train);
         }
-        Integer[] order = java.util.stream.IntStream.range(0, rows.size()).boxed().toArray(Integer[]::new);
-        java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
         double[][] x = new double[order.length][d];
         String[] ctx = conditional ? new String[order.length] : null;
         long[] ts = new long[order.length];

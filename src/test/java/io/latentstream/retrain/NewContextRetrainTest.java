@@ -71,9 +71,14 @@ class NewContextRetrainTest {
         for (int i = 0; i < ctx.length; i++) {
             ctx[i] = i % 4 == 3 ? "c" : i % 2 == 0 ? "a" : "b";
         }
+        return window(ctx, newContextMinRows, rnd);
+    }
+
+    private static TrainingData window(String[] ctx, int newContextMinRows, Random rnd) {
         double[][] x = rows(ctx, ctx, rnd);
         FastScorer live = new FastScorer(v1);
-        Set<String> added = new HashSet<>(VaeTrainer.newContexts(v1.manifest().context().vocabulary(), ctx, newContextMinRows));
+        Set<String> added = new HashSet<>(VaeTrainer.newContexts(v1.manifest().context().vocabulary(),
+                Arrays.copyOf(ctx, VaeTrainer.trainingPart(ctx.length, Retrainer.NEWEST_SLICE)), newContextMinRows));
         boolean[] heldOut = new boolean[x.length];
         for (int i = 0; i < x.length; i++) {
             heldOut[i] = flags(live, x[i], ctx[i]) && !added.contains(ctx[i]); // as SamplesWindow marks them
@@ -133,6 +138,21 @@ class NewContextRetrainTest {
         assertFalse(tooLarge.published());
         assertTrue(tooLarge.reason().contains("OVERSIZED") && tooLarge.reason().contains("model.max.bytes"), tooLarge.reason());
         assertTrue(Retrainer.fits(verdict, v2, v1Bytes * 2).published());
+    }
+
+    @Test
+    void anEntityOnlyInTheNewestSliceWaitsForTheNextRetrain() {
+        // "c" joined so recently that all its 300 samples fall in the newest 20%, the challenger's validation
+        // rows: a slot would stay untrained, so it gets none yet, and its flagged samples stay held out.
+        String[] ctx = new String[2000];
+        for (int i = 0; i < ctx.length; i++) {
+            ctx[i] = i >= 1700 && i % 4 == 3 ? "c" : i % 2 == 0 ? "a" : "b";
+        }
+        TrainingData w = window(ctx, 20, new Random(6));
+        assertTrue(w.rows() - w.trainableRows() > 50, "c's flagged samples are held out: " + (w.rows() - w.trainableRows()));
+        ModelBundle v2 = Retrainer.trainChallenger(v1, w, 15, 20, 2, Map.of());
+        assertEquals(List.of("a", "b"), v2.manifest().context().vocabulary());
+        assertTrue(flagRate(v2, "a", "a", 23) < 0.05 && flagRate(v2, "b", "b", 24) < 0.05);
     }
 
     @Test

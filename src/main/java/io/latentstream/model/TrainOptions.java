@@ -23,7 +23,7 @@ package io.latentstream.model;
  * @param hidden           encoder hidden sizes (decoder mirrored), or null for the defaults
  * @param inputClip        standardized inputs are clipped to ±this before the network (see {@link Architecture#DEFAULT_INPUT_CLIP})
  * @param newContextMinRows warm start of a conditional model: a context the parent does not know gets its own slot
- *                         once the data holds this many of its rows (0: never; new contexts keep the unknown slot)
+ *                         once the training rows hold this many of its rows (0: never; new contexts keep the unknown slot)
  */
 public record TrainOptions(double beta, int maxEpochs, int patience, int batchSize, double learningRate,
                            double validationFraction, boolean tailValidation, long seed, double trimFraction,

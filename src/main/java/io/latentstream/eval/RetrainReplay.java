@@ -3,12 +3,10 @@ package io.latentstream.eval;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainingData;
-import io.latentstream.model.VaeTrainer;
 import io.latentstream.retrain.Retrainer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,13 +100,9 @@ public final class RetrainReplay {
                 // As the retrainer's samples window: flagged rows are held out, except those of a context
                 // the challenger will get a slot for (see SamplesWindow).
                 boolean[] heldOut = flagged.clone();
-                if (live.conditional()) {
-                    Set<String> added = new HashSet<>(VaeTrainer.newContexts(live.manifest().context().vocabulary(),
-                            Arrays.copyOf(w.contexts(), Math.max(0, VaeTrainer.trainingPart(w.contexts().length, Retrainer.NEWEST_SLICE))),
-                            newContextMinRows));
-                    for (int i = 0; i < heldOut.length; i++) {
-                        heldOut[i] &= !added.contains(w.contexts()[i]);
-                    }
+                Set<String> learned = Retrainer.contextsToLearn(live, w.contexts(), newContextMinRows);
+                for (int i = 0; i < heldOut.length && !learned.isEmpty(); i++) {
+                    heldOut[i] &= !learned.contains(w.contexts()[i]);
                 }
                 TrainingData window = new TrainingData(live.features(), w.x(), w.contexts(),
                         live.conditional() ? live.manifest().context().column() : null, "window " + (k + 1), heldOut);

@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -249,6 +251,20 @@ public final class Retrainer {
             return new Verdict(false, "challenger bundle refused: " + e.getMessage() + " (" + Settings.MODEL_MAX_BYTES + " "
                     + maxBytes + ")", v.figures());
         }
+    }
+
+    /**
+     * The contexts a challenger of {@code champion} will give a slot to, for a window whose rows have
+     * {@code contexts} in time order: those with {@code minRows} rows among the rows it trains on (the
+     * oldest; the newest slice validates). Their flagged samples are trained on: they were flagged by
+     * the unknown slot, the fleet's average, not against their own normal.
+     */
+    public static Set<String> contextsToLearn(ModelBundle champion, String[] contexts, int minRows) {
+        if (!champion.conditional() || contexts == null || contexts.length == 0) {
+            return Set.of();
+        }
+        String[] training = Arrays.copyOf(contexts, Math.max(0, VaeTrainer.trainingPart(contexts.length, NEWEST_SLICE)));
+        return new LinkedHashSet<>(VaeTrainer.newContexts(champion.manifest().context().vocabulary(), training, minRows));
     }
 
     /** Contexts the challenger has a slot for and the champion does not, in slot order. */

@@ -6,7 +6,6 @@ import io.latentstream.codec.ParsedRecord;
 import io.latentstream.codec.RecordParser;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.TrainingData;
-import io.latentstream.model.VaeTrainer;
 import io.latentstream.topology.DeadLetterHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -143,19 +141,12 @@ public final class SamplesWindow {
                 rebaselined.add(ctx.isEmpty() ? "(all)" : ctx);
             }
         });
-        // A context the champion does not know, with enough samples to get its own slot in the challenger
-        // (VaeTrainer.newContexts): its flags came from the unknown slot, the fleet's average, not from its
-        // own normal, so every mode trains on its flagged samples too; otherwise a new entity unlike the
-        // average would be flagged, held out, and never learned. Its samples are counted over the rows the
-        // challenger trains on: the oldest ones (the newest slice validates).
         Integer[] order = java.util.stream.IntStream.range(0, rows.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingLong(times::get));
-        String[] trainingContexts = java.util.Arrays.stream(order, 0, Math.max(0, VaeTrainer.trainingPart(rows.size(), Retrainer.NEWEST_SLICE)))
-                .map(contexts::get).toArray(String[]::new);
-        Set<String> newContexts = conditional && !rows.isEmpty()
-                ? new LinkedHashSet<>(VaeTrainer.newContexts(champion.manifest().context().vocabulary(), trainingContexts,
-                        newContextMinRows))
-                : Set.of();
+        // A new entity's samples are trained on even when flagged, or one unlike the fleet's average would be
+        // flagged, held out, and never learned.
+        Set<String> newContexts = Retrainer.contextsToLearn(champion,
+                java.util.Arrays.stream(order).map(contexts::get).toArray(String[]::new), newContextMinRows);
         // Flagged rows the mode does not train on stay in the window, held out: the trainer
         // calibrates the threshold with them (without them it would sit below the live one).
         List<Boolean> held = new ArrayList<>();

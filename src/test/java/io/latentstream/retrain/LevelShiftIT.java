@@ -45,6 +45,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LevelShiftIT {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Version 1 of model {@code name}: a conditional VAE on the simulator's next {@code n} readings. */
+    static ModelBundle firstModel(SensorSimulator sim, int n, String name) {
+        double[][] x = new double[n][];
+        String[] ctx = new String[n];
+        for (int i = 0; i < n; i++) {
+            SensorSimulator.Reading r = sim.next();
+            x[i] = r.values();
+            ctx[i] = r.entity();
+        }
+        return VaeTrainer.train(new TrainingData(SensorSimulator.FEATURES, x, ctx, "entity", "synthetic"),
+                TrainOptions.defaults().withEpochs(30).withBatch(128, 3e-3), new VaeTrainer.Identity(name, 1, null, null), null, null);
+    }
+
     @Test
     void levelShiftIsDetectedRetrainedSwappedAndRecovered() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
@@ -59,16 +72,7 @@ class LevelShiftIT {
             }
             Topics topics = Topics.from(cfg);
             SensorSimulator sim = new SensorSimulator(6, 7, 0.0, -1);
-            int n = 6000;
-            double[][] x = new double[n][];
-            String[] ctx = new String[n];
-            for (int i = 0; i < n; i++) {
-                SensorSimulator.Reading r = sim.next();
-                x[i] = r.values();
-                ctx[i] = r.entity();
-            }
-            ModelBundle v1 = VaeTrainer.train(new TrainingData(SensorSimulator.FEATURES, x, ctx, "entity", "synthetic"),
-                    TrainOptions.defaults().withEpochs(30).withBatch(128, 3e-3), new VaeTrainer.Identity("demo", 1, null, null), null, null);
+            ModelBundle v1 = firstModel(sim, 6000, "demo");
             new ModelPublisher(bootstrap, Map.of(), topics.models()).publish(v1, "publish");
 
             Meters meters = Meters.prometheus();

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -77,8 +76,7 @@ class NewContextRetrainTest {
     private static TrainingData window(String[] ctx, int newContextMinRows, Random rnd) {
         double[][] x = rows(ctx, ctx, rnd);
         FastScorer live = new FastScorer(v1);
-        Set<String> added = new HashSet<>(VaeTrainer.newContexts(v1.manifest().context().vocabulary(),
-                Arrays.copyOf(ctx, VaeTrainer.trainingPart(ctx.length, Retrainer.NEWEST_SLICE)), newContextMinRows));
+        Set<String> added = Retrainer.contextsToLearn(v1, ctx, newContextMinRows);
         boolean[] heldOut = new boolean[x.length];
         for (int i = 0; i < x.length; i++) {
             heldOut[i] = flags(live, x[i], ctx[i]) && !added.contains(ctx[i]); // as SamplesWindow marks them

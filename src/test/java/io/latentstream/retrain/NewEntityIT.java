@@ -8,9 +8,6 @@ import io.latentstream.demo.SensorSimulator;
 import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.BundleCodec;
 import io.latentstream.model.ModelBundle;
-import io.latentstream.model.TrainOptions;
-import io.latentstream.model.TrainingData;
-import io.latentstream.model.VaeTrainer;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.ops.Meters;
 import io.latentstream.topology.ModelRef;
@@ -64,17 +61,7 @@ class NewEntityIT {
             }
             Topics topics = Topics.from(cfg);
             // The same seed draws the same pumps 1-6; the 7-pump simulator adds pump-7 with its own baseline.
-            SensorSimulator six = new SensorSimulator(6, 7, 0.0, -1);
-            int n = 6000;
-            double[][] x = new double[n][];
-            String[] ctx = new String[n];
-            for (int i = 0; i < n; i++) {
-                SensorSimulator.Reading r = six.next();
-                x[i] = r.values();
-                ctx[i] = r.entity();
-            }
-            ModelBundle v1 = VaeTrainer.train(new TrainingData(SensorSimulator.FEATURES, x, ctx, "entity", "synthetic"),
-                    TrainOptions.defaults().withEpochs(30).withBatch(128, 3e-3), new VaeTrainer.Identity("fleet", 1, null, null), null, null);
+            ModelBundle v1 = LevelShiftIT.firstModel(new SensorSimulator(6, 7, 0.0, -1), 6000, "fleet");
             ModelPublisher publisher = new ModelPublisher(bootstrap, Map.of(), topics.models());
             publisher.publish(v1, "publish");
             SensorSimulator seven = new SensorSimulator(7, 7, 0.0, -1);

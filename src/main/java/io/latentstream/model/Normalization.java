@@ -100,6 +100,37 @@ public record Normalization(float[][] mean, float[][] scale) {
         return new Normalization(m, s);
     }
 
+    /**
+     * For a warm start: every context slot with fewer than {@code minRows} of the window's rows keeps
+     * the statistics the parent standardized it with (a slot the parent lacks: the parent's unknown
+     * slot, whose weights it starts from). Slot 0 keeps the window's global statistics. The parent's
+     * weights were trained against its statistics; a few window rows would move a slot's mean and scale
+     * by chance, and the network, barely retrained on those rows, would then see every reading of that
+     * entity shifted or blown up.
+     */
+    public Normalization keepingSparseSlots(Normalization parent, int[] contexts, int minRows) {
+        if (rows() == 1 || contexts == null) {
+            return this;
+        }
+        if (parent.dim() != dim()) {
+            throw new IllegalArgumentException("parent normalization has " + parent.dim() + " features, not " + dim());
+        }
+        int[] counts = new int[rows()];
+        for (int c : contexts) {
+            counts[c]++;
+        }
+        float[][] m = mean();
+        float[][] s = scale();
+        for (int slot = 1; slot < rows(); slot++) {
+            if (counts[slot] < minRows) {
+                int from = slot < parent.rows() ? parent.row(slot) : 0;
+                m[slot] = parent.mean[from].clone();
+                s[slot] = parent.scale[from].clone();
+            }
+        }
+        return new Normalization(m, s);
+    }
+
     private static void stats(double[][] x, int[] contexts, int slot, float[][] m, float[][] s, int row) {
         int d = x[0].length;
         double[] sum = new double[d];

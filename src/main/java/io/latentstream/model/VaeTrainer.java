@@ -33,6 +33,12 @@ public final class VaeTrainer {
     private VaeTrainer() {
     }
 
+    /**
+     * A warm start refits a context's statistics only from this many of its training rows; below it the
+     * slot keeps the parent's (the mean of 30 rows is within ~0.2 standard deviations, of 5 within ~0.45).
+     */
+    public static final int WARM_START_REFIT_MIN_ROWS = 30;
+
     /** Called after every epoch, and once when robust training starts its refit. */
     public interface Progress {
         void epoch(int epoch, int maxEpochs, double trainLoss, double validationLoss, boolean improved, double elapsedSeconds);
@@ -111,6 +117,9 @@ public final class VaeTrainer {
         int[] trainSlots = slots == null ? null : selectInt(slots, trainIdx);
         Normalization norm = Normalization.fit(trainX, trainSlots, Math.max(1, contextWidth),
                 o.perContextNormalization() && contextWidth > 0, 5);
+        if (warmStart != null) {
+            norm = norm.keepingSparseSlots(warmStart.normalization(), trainSlots, WARM_START_REFIT_MIN_ROWS);
+        }
 
         float clip = (float) arch.inputClip();
         float[][] xsTrain = standardize(trainX, trainSlots, norm, clip);

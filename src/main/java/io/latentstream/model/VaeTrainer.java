@@ -145,7 +145,12 @@ public final class VaeTrainer {
 
         int batch = o.batchFor(trainIdx.length);
         int k = arch.latentDim();
-        Fit fit = new Fit(g, o, xsTrain, xsTrainGlobal, trainSlots, xsVal, valSlots, contextWidth, k, batch, progress, t0);
+        Rehearsal rehearsal = warmStart != null && trainSlots != null && norm.rows() > 1
+                ? Rehearsal.of(warmStart, trainSlots, norm, clip, o.seed()) : Rehearsal.NONE;
+        float[][] fitX = rehearsal.append(xsTrain, rehearsal.x);
+        float[][] fitXGlobal = xsTrainGlobal == xsTrain ? fitX : rehearsal.append(xsTrainGlobal, rehearsal.xGlobal);
+        int[] fitSlots = rehearsal.appendSlots(trainSlots);
+        Fit fit = new Fit(g, o, fitX, fitXGlobal, fitSlots, xsTrain.length, xsVal, valSlots, contextWidth, k, batch, progress, t0);
         fit.run(init);
         float[] best = fit.best;
         g.setWeights(best);
@@ -193,6 +198,10 @@ public final class VaeTrainer {
         Map<String, Double> validation = new LinkedHashMap<>();
         validation.put("loss", fit.bestVal);
         validation.put("excluded_rows", (double) fit.excluded);
+        if (rehearsal.slots.length > 0) {
+            validation.put("rehearsal_rows", (double) rehearsal.slots.length);
+            validation.put("rehearsed_contexts", (double) Arrays.stream(rehearsal.slots).distinct().count());
+        }
         validation.put("reconstruction", valRec);
         validation.put("kl", valKl);
         validation.put("nrmse", nrmse);
@@ -277,6 +286,94 @@ public final class VaeTrainer {
     }
 
     /**
+     * Rehearsal for a warm start: a known entity the window holds too few rows of to relearn (fewer than
+     * {@link #WARM_START_REFIT_MIN_ROWS}) would still be forgotten, because every retrain moves the
+     * weights all entities share; it comes back from maintenance to a model that flags its normal
+     * readings. Such a slot gets rows the parent generates for it (z ~ N(0, I) decoded with its context),
+     * up to the median row count of the well-sampled slots, at most about as many in all as the real
+     * training rows (when capped, each slot gets its share, rounded at random). They only train:
+     * validation, calibration and the gate see real rows only.
+     */
+    record Rehearsal(float[][] x, float[][] xGlobal, int[] slots) {
+        static final Rehearsal NONE = new Rehearsal(new float[0][], new float[0][], new int[0]);
+
+        static Rehearsal of(ModelBundle parent, int[] trainSlots, Normalization norm, float clip, long seed) {
+            int known = parent.manifest().context().vocabulary().size();
+            int[] counts = new int[norm.rows()];
+            for (int c : trainSlots) {
+                counts[c]++;
+            }
+            int[] wellSampled = IntStream.rangeClosed(1, known).map(sl -> counts[sl])
+                    .filter(c -> c >= WARM_START_REFIT_MIN_ROWS).sorted().toArray();
+            if (wellSampled.length == 0) {
+                return NONE;
+            }
+            int target = wellSampled[wellSampled.length / 2];
+            long want = 0;
+            for (int sl = 1; sl <= known; sl++) {
+                want += counts[sl] < WARM_START_REFIT_MIN_ROWS ? target - counts[sl] : 0;
+            }
+            if (want == 0) {
+                return NONE;
+            }
+            double share = Math.min(1.0, trainSlots.length / (double) want);
+            FastScorer gen = new FastScorer(parent);
+            FastScorer.Scratch scratch = gen.newScratch();
+            Random rnd = new Random(seed ^ 0x4E4EA25EL);
+            int d = norm.dim();
+            List<float[]> xs = new ArrayList<>();
+            List<float[]> xg = new ArrayList<>();
+            List<Integer> sl = new ArrayList<>();
+            float[] z = new float[gen.latentDim()];
+            float[] raw = new float[d];
+            for (int slot = 1; slot <= known; slot++) {
+                if (counts[slot] >= WARM_START_REFIT_MIN_ROWS) {
+                    continue;
+                }
+                // Rounded at random so a capped budget spread over many slots stays the budget.
+                double due = (target - counts[slot]) * share;
+                int rows = (int) due + (rnd.nextDouble() < due - Math.floor(due) ? 1 : 0);
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i < z.length; i++) {
+                        z[i] = (float) rnd.nextGaussian();
+                    }
+                    gen.decode(z, slot, raw, scratch);
+                    xs.add(standardized(raw, norm, norm.row(slot), clip));
+                    xg.add(standardized(raw, norm, 0, clip));
+                    sl.add(slot);
+                }
+            }
+            return new Rehearsal(xs.toArray(float[][]::new), xg.toArray(float[][]::new), sl.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        private static float[] standardized(float[] raw, Normalization norm, int row, float clip) {
+            float[] out = new float[raw.length];
+            for (int j = 0; j < raw.length; j++) {
+                out[j] = Math.max(-clip, Math.min(clip, (raw[j] - norm.mean(row, j)) / norm.scale(row, j)));
+            }
+            return out;
+        }
+
+        float[][] append(float[][] real, float[][] extra) {
+            if (extra.length == 0) {
+                return real;
+            }
+            float[][] all = Arrays.copyOf(real, real.length + extra.length);
+            System.arraycopy(extra, 0, all, real.length, extra.length);
+            return all;
+        }
+
+        int[] appendSlots(int[] real) {
+            if (slots.length == 0 || real == null) {
+                return real;
+            }
+            int[] all = Arrays.copyOf(real, real.length + slots.length);
+            System.arraycopy(slots, 0, all, real.length, slots.length);
+            return all;
+        }
+    }
+
+    /**
      * The training loop over a built graph: epochs of mini-batch Adam steps; after each epoch the
      * validation loss decides early stopping and whether its weights become {@link #best}.
      *
@@ -292,6 +389,7 @@ public final class VaeTrainer {
         private final float[][] xsTrain;
         private final float[][] xsTrainGlobal;
         private final int[] trainSlots;
+        private final int realRows;
         private final float[][] xsVal;
         private final int[] valSlots;
         private final int contextWidth;
@@ -307,13 +405,14 @@ public final class VaeTrainer {
         int epochsRun;
         int excluded;
 
-        Fit(VaeGraph g, TrainOptions o, float[][] xsTrain, float[][] xsTrainGlobal, int[] trainSlots, float[][] xsVal,
+        Fit(VaeGraph g, TrainOptions o, float[][] xsTrain, float[][] xsTrainGlobal, int[] trainSlots, int realRows, float[][] xsVal,
             int[] valSlots, int contextWidth, int k, int batch, Progress progress, long t0) {
             this.g = g;
             this.o = o;
             this.xsTrain = xsTrain;
             this.xsTrainGlobal = xsTrainGlobal;
             this.trainSlots = trainSlots;
+            this.realRows = realRows;
             this.xsVal = xsVal;
             this.valSlots = valSlots;
             this.contextWidth = contextWidth;
@@ -334,7 +433,9 @@ public final class VaeTrainer {
             }
             g.setWeights(best);
             float[] all = perRowAll(g, xsTrain, trainSlots, contextWidth, k);
-            float[] sortedAll = all.clone();
+            // The fence comes from the real rows: rehearsal rows (after them) are the parent's own output, easy to
+            // reconstruct, and would pull it in over hard but normal real rows.
+            float[] sortedAll = Arrays.copyOf(all, realRows);
             Arrays.sort(sortedAll);
             double fence = farOutFence(sortedAll);
             int[] inliers = IntStream.range(0, all.length).filter(i -> all[i] <= fence).toArray();
@@ -347,7 +448,7 @@ public final class VaeTrainer {
             // Phase 2 measures on the inlier validation rows; it must beat phase 1 on them to count.
             bestVal = maskedMean(valLosses, valInlier);
             if (progress != null) {
-                progress.refit(inliers.length, excluded, bestVal);
+                progress.refit((int) Arrays.stream(inliers).filter(i -> i < realRows).count(), excluded, bestVal);
             }
             epochs(inliers, false, valInlier);
         }

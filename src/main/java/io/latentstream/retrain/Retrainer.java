@@ -217,6 +217,11 @@ public final class Retrainer {
         String reason = learned.isEmpty() ? v.reason() : v.reason() + "; " + (v.published() ? "" : "would have ")
                 + "learned " + learned.size() + " new context(s): " + (learned.size() <= 10 ? String.join(", ", learned)
                 : String.join(", ", learned.subList(0, 10)) + ", ...");
+        Double rehearsed = challenger.manifest().validation().get("rehearsed_contexts");
+        if (rehearsed != null) {
+            reason += "; kept " + rehearsed.intValue() + " known context(s) the window held too few samples of with "
+                    + challenger.manifest().validation().get("rehearsal_rows").intValue() + " rows the champion generated";
+        }
         return new Decision(v.published() ? Outcome.PUBLISHED : Outcome.REJECTED, reason, champion.version(), version, trigger,
                 v.figures(), secs(t0));
     }

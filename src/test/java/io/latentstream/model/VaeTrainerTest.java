@@ -231,4 +231,39 @@ class VaeTrainerTest {
         assertEquals(java.util.List.of(), VaeTrainer.newContexts(java.util.List.of("a"), ctx, 0), "0 turns it off");
         assertEquals(java.util.List.of(), VaeTrainer.newContexts(java.util.List.of("a"), null, 1), "a plain model has no contexts");
     }
+
+    @Test
+    void rehearsalTopsUpSparseKnownSlotsWithinTheBudget() {
+        // A parent that knows 200 entities; a window that holds 100 rows of "e000", 10 of "e001", none of the rest.
+        int entities = 200;
+        double[][] x = Synthetic.lowRank(2000, 4, 2, 5);
+        String[] ctx = new String[x.length];
+        for (int i = 0; i < ctx.length; i++) {
+            ctx[i] = String.format("e%03d", i % entities);
+        }
+        ModelBundle parent = Synthetic.train(new TrainingData(Synthetic.names(4), x, ctx, "entity", "test"), Synthetic.fast().withEpochs(2));
+        Normalization norm = parent.normalization();
+        int[] window = new int[110];
+        for (int i = 0; i < window.length; i++) {
+            window[i] = i < 100 ? 1 : 2;
+        }
+        VaeTrainer.Rehearsal r = VaeTrainer.Rehearsal.of(parent, window, norm, 100f, 42);
+        // Wanted: e001 90 rows, the 198 absent ones 100 each (the well-sampled median), capped at the 110 real rows.
+        assertTrue(r.slots().length > 70 && r.slots().length < 150, "about the budget of 110 rows: " + r.slots().length);
+        assertTrue(java.util.Arrays.stream(r.slots()).noneMatch(sl -> sl == 0 || sl == 1), "not the unknown or a well-sampled slot");
+        assertEquals(r.slots().length, r.x().length);
+        assertEquals(r.slots().length, r.xGlobal().length);
+        // Uncapped: a (100 rows) and c (40) well sampled, b sparse (10): b gets 90 rows, the median minus its own.
+        ModelBundle small = Synthetic.train(new TrainingData(Synthetic.names(4), x, Synthetic.contexts(x, 2), "entity", "test"),
+                Synthetic.fast().withEpochs(2));
+        int[] w2 = new int[150];
+        for (int i = 0; i < w2.length; i++) {
+            w2[i] = i < 100 ? 1 : i < 110 ? 2 : 3;
+        }
+        VaeTrainer.Rehearsal r2 = VaeTrainer.Rehearsal.of(small, w2, small.normalization(), 100f, 42);
+        assertEquals(90, r2.slots().length);
+        assertTrue(java.util.Arrays.stream(r2.slots()).allMatch(sl -> sl == 2));
+        // Nobody well sampled: nothing to size the rehearsal on.
+        assertEquals(0, VaeTrainer.Rehearsal.of(small, new int[] {1, 2, 2}, small.normalization(), 100f, 42).slots().length);
+    }
 }

@@ -9,7 +9,6 @@ import io.latentstream.model.VaeTrainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -27,41 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against the average), and the gate lets it through; with the feature off (min 0) it does not.
  */
 class NewContextRetrainTest {
-    private static final int D = 6;
-    private static final List<String> FEATURES = List.of("f0", "f1", "f2", "f3", "f4", "f5");
-    private static double[][] mix;
+    private static LowRankFleet fleet;
     private static ModelBundle v1;
 
     @BeforeAll
     static void firstModelKnowsAAndB() {
         Random rnd = new Random(11);
-        mix = new double[2][D];
-        for (double[] m : mix) {
-            for (int j = 0; j < D; j++) {
-                m[j] = rnd.nextGaussian();
-            }
-        }
+        fleet = new LowRankFleet(rnd);
         String[] ctx = new String[3000];
         for (int i = 0; i < ctx.length; i++) {
             ctx[i] = i % 2 == 0 ? "a" : "b";
         }
-        v1 = VaeTrainer.train(new TrainingData(FEATURES, rows(ctx, ctx, rnd), ctx, "entity", "fleet"),
+        v1 = VaeTrainer.train(new TrainingData(LowRankFleet.FEATURES, fleet.rows(ctx, rnd), ctx, "entity", "fleet"),
                 TrainOptions.defaults().withEpochs(40).withBatch(64, 5e-3), new VaeTrainer.Identity("m", 1, null, Map.of()), null, null);
         assertEquals(List.of("a", "b"), v1.manifest().context().vocabulary());
-    }
-
-    /** Rows keyed {@code keys}, drawn from the normal of {@code like} (each entity its own offset). */
-    private static double[][] rows(String[] keys, String[] like, Random rnd) {
-        double[][] x = new double[keys.length][D];
-        for (int i = 0; i < x.length; i++) {
-            double z0 = rnd.nextGaussian();
-            double z1 = rnd.nextGaussian();
-            int k = like[i].charAt(0) - 'a';
-            for (int j = 0; j < D; j++) {
-                x[i][j] = 10 + z0 * mix[0][j] + z1 * mix[1][j] + 0.1 * rnd.nextGaussian() + k * 6.0 * (j % 2 == 0 ? 1 : -1);
-            }
-        }
-        return x;
     }
 
     /** A window as the samples topic holds it: "a", "b" and, interleaved, the new "c"; flags are v1's. */
@@ -74,36 +52,18 @@ class NewContextRetrainTest {
     }
 
     private static TrainingData window(String[] ctx, int newContextMinRows, Random rnd) {
-        double[][] x = rows(ctx, ctx, rnd);
+        double[][] x = fleet.rows(ctx, rnd);
         FastScorer live = new FastScorer(v1);
         Set<String> added = Retrainer.contextsToLearn(v1, ctx, newContextMinRows);
         boolean[] heldOut = new boolean[x.length];
         for (int i = 0; i < x.length; i++) {
-            heldOut[i] = flags(live, x[i], ctx[i]) && !added.contains(ctx[i]); // as SamplesWindow marks them
+            heldOut[i] = LowRankFleet.flags(live, x[i], ctx[i]) && !added.contains(ctx[i]); // as SamplesWindow marks them
         }
-        return new TrainingData(FEATURES, x, ctx, "entity", "window", heldOut);
-    }
-
-    private static boolean flags(FastScorer s, double[] x, String ctx) {
-        float[] row = new float[D];
-        for (int j = 0; j < D; j++) {
-            row[j] = (float) x[j];
-        }
-        return s.isAnomaly(s.score(row, s.contextSlot(ctx), s.newScratch()));
+        return new TrainingData(LowRankFleet.FEATURES, x, ctx, "entity", "window", heldOut);
     }
 
     private static double flagRate(ModelBundle b, String key, String like, long seed) {
-        String[] keys = new String[500];
-        String[] likes = new String[500];
-        Arrays.fill(keys, key);
-        Arrays.fill(likes, like);
-        double[][] x = rows(keys, likes, new Random(seed));
-        FastScorer s = new FastScorer(b);
-        int n = 0;
-        for (double[] r : x) {
-            n += flags(s, r, key) ? 1 : 0;
-        }
-        return n / (double) x.length;
+        return fleet.flagRate(b, key, like, 500, seed);
     }
 
     @Test

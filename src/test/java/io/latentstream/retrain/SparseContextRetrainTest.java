@@ -1,6 +1,5 @@
 package io.latentstream.retrain;
 
-import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.model.Normalization;
 import io.latentstream.model.TrainOptions;
@@ -27,56 +26,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * samples (it rehearses "c" with rows the champion generates for it).
  */
 class SparseContextRetrainTest {
-    private static final int D = 6;
-    private static final List<String> FEATURES = List.of("f0", "f1", "f2", "f3", "f4", "f5");
-    private static double[][] mix;
+    private static LowRankFleet fleet;
     private static ModelBundle v1;
 
     @BeforeAll
     static void firstModelKnowsABAndC() {
         Random rnd = new Random(11);
-        mix = new double[2][D];
-        for (double[] m : mix) {
-            for (int j = 0; j < D; j++) {
-                m[j] = rnd.nextGaussian();
-            }
-        }
+        fleet = new LowRankFleet(rnd);
         String[] ctx = new String[3000];
         for (int i = 0; i < ctx.length; i++) {
             ctx[i] = "abc".substring(i % 3, i % 3 + 1);
         }
-        v1 = VaeTrainer.train(new TrainingData(FEATURES, rows(ctx, rnd), ctx, "entity", "fleet"),
+        v1 = VaeTrainer.train(new TrainingData(LowRankFleet.FEATURES, fleet.rows(ctx, rnd), ctx, "entity", "fleet"),
                 TrainOptions.defaults().withEpochs(40).withBatch(64, 5e-3), new VaeTrainer.Identity("m", 1, null, Map.of()), null, null);
         assertEquals(List.of("a", "b", "c"), v1.manifest().context().vocabulary());
     }
 
-    private static double[][] rows(String[] keys, Random rnd) {
-        double[][] x = new double[keys.length][D];
-        for (int i = 0; i < x.length; i++) {
-            double z0 = rnd.nextGaussian();
-            double z1 = rnd.nextGaussian();
-            int k = keys[i].charAt(0) - 'a';
-            for (int j = 0; j < D; j++) {
-                x[i][j] = 10 + z0 * mix[0][j] + z1 * mix[1][j] + 0.1 * rnd.nextGaussian() + k * 6.0 * (j % 2 == 0 ? 1 : -1);
-            }
-        }
-        return x;
-    }
-
     private static double flagRate(ModelBundle b, String key, long seed) {
-        String[] keys = new String[1000];
-        Arrays.fill(keys, key);
-        double[][] x = rows(keys, new Random(seed));
-        FastScorer s = new FastScorer(b);
-        int n = 0;
-        for (double[] r : x) {
-            float[] row = new float[D];
-            for (int j = 0; j < D; j++) {
-                row[j] = (float) r[j];
-            }
-            n += s.isAnomaly(s.score(row, s.contextSlot(key), s.newScratch())) ? 1 : 0;
-        }
-        return n / (double) x.length;
+        return fleet.flagRate(b, key, key, 1000, seed);
     }
 
     /** A window of 2,000 samples of a and b, with every {@code cEvery}-th one of c (0: none). */
@@ -85,7 +52,7 @@ class SparseContextRetrainTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = cEvery > 0 && i % cEvery == 7 ? "c" : i % 2 == 0 ? "a" : "b";
         }
-        return new TrainingData(FEATURES, rows(w, new Random(seed)), w, "entity", "window");
+        return new TrainingData(LowRankFleet.FEATURES, fleet.rows(w, new Random(seed)), w, "entity", "window");
     }
 
     @Test

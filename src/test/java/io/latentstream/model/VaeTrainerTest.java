@@ -252,7 +252,6 @@ class VaeTrainerTest {
         assertTrue(r.slots().length > 70 && r.slots().length < 150, "about the budget of 110 rows: " + r.slots().length);
         assertTrue(java.util.Arrays.stream(r.slots()).noneMatch(sl -> sl == 0 || sl == 1), "not the unknown or a well-sampled slot");
         assertEquals(r.slots().length, r.x().length);
-        assertEquals(r.slots().length, r.xGlobal().length);
         // Uncapped: a (100 rows) and c (40) well sampled, b sparse (10): b gets 90 rows, the median minus its own.
         ModelBundle small = Synthetic.train(new TrainingData(Synthetic.names(4), x, Synthetic.contexts(x, 2), "entity", "test"),
                 Synthetic.fast().withEpochs(2));

@@ -219,7 +219,7 @@ public final class Retrainer {
                 : String.join(", ", learned.subList(0, 10)) + ", ...");
         Double rehearsed = challenger.manifest().validation().get("rehearsed_contexts");
         if (rehearsed != null) {
-            reason += "; kept " + rehearsed.intValue() + " known context(s) the window held too few samples of with "
+            reason += "; " + (v.published() ? "" : "would have ") + "kept " + rehearsed.intValue() + " known context(s) the window held too few samples of with "
                     + challenger.manifest().validation().get("rehearsal_rows").intValue() + " rows the champion generated";
         }
         return new Decision(v.published() ? Outcome.PUBLISHED : Outcome.REJECTED, reason, champion.version(), version, trigger,

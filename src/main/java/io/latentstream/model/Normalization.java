@@ -85,10 +85,7 @@ public record Normalization(float[][] mean, float[][] scale) {
         }
         float[][] m = new float[slots][];
         float[][] s = new float[slots][];
-        int[] counts = new int[slots];
-        for (int c : contexts) {
-            counts[c]++;
-        }
+        int[] counts = rowsPerSlot(contexts, slots);
         for (int slot = 0; slot < slots; slot++) {
             if (slot > 0 && counts[slot] >= minRows) {
                 stats(x, contexts, slot, m, s, slot);
@@ -101,23 +98,20 @@ public record Normalization(float[][] mean, float[][] scale) {
     }
 
     /**
-     * For a warm start: every context slot with fewer than {@code minRows} of the window's rows keeps
+     * For a warm start: every context slot with fewer than {@code minRows} of the window's rows
+     * ({@code counts}, by slot: {@link #rowsPerSlot}) keeps
      * the statistics the parent standardized it with (a slot the parent lacks: the parent's unknown
      * slot, whose weights it starts from). Slot 0 keeps the window's global statistics. The parent's
      * weights were trained against its statistics; a few window rows would move a slot's mean and scale
      * by chance, and the network, barely retrained on those rows, would then see every reading of that
      * entity shifted or blown up.
      */
-    public Normalization keepingSparseSlots(Normalization parent, int[] contexts, int minRows) {
-        if (rows() == 1 || contexts == null) {
+    public Normalization keepingSparseSlots(Normalization parent, int[] counts, int minRows) {
+        if (rows() == 1 || counts == null) {
             return this;
         }
         if (parent.dim() != dim()) {
             throw new IllegalArgumentException("parent normalization has " + parent.dim() + " features, not " + dim());
-        }
-        int[] counts = new int[rows()];
-        for (int c : contexts) {
-            counts[c]++;
         }
         float[][] m = mean();
         float[][] s = scale();
@@ -129,6 +123,15 @@ public record Normalization(float[][] mean, float[][] scale) {
             }
         }
         return new Normalization(m, s);
+    }
+
+    /** How many of {@code contexts} (a slot per row) fall in each of {@code slots} slots. */
+    public static int[] rowsPerSlot(int[] contexts, int slots) {
+        int[] counts = new int[slots];
+        for (int c : contexts) {
+            counts[c]++;
+        }
+        return counts;
     }
 
     private static void stats(double[][] x, int[] contexts, int slot, float[][] m, float[][] s, int row) {

@@ -117,8 +117,9 @@ public final class VaeTrainer {
         int[] trainSlots = slots == null ? null : selectInt(slots, trainIdx);
         Normalization norm = Normalization.fit(trainX, trainSlots, Math.max(1, contextWidth),
                 o.perContextNormalization() && contextWidth > 0, 5);
+        int[] slotRows = trainSlots == null ? null : Normalization.rowsPerSlot(trainSlots, Math.max(1, contextWidth));
         if (warmStart != null) {
-            norm = norm.keepingSparseSlots(warmStart.normalization(), trainSlots, WARM_START_REFIT_MIN_ROWS);
+            norm = norm.keepingSparseSlots(warmStart.normalization(), slotRows, WARM_START_REFIT_MIN_ROWS);
         }
 
         float clip = (float) arch.inputClip();
@@ -146,7 +147,7 @@ public final class VaeTrainer {
         int batch = o.batchFor(trainIdx.length);
         int k = arch.latentDim();
         Rehearsal rehearsal = warmStart != null && trainSlots != null && norm.rows() > 1
-                ? Rehearsal.of(warmStart, trainSlots, norm, clip, o.seed()) : Rehearsal.NONE;
+                ? Rehearsal.of(warmStart, slotRows, trainSlots.length, norm, clip, o.seed()) : Rehearsal.NONE;
         float[][] fitX = rehearsal.append(xsTrain);
         int[] fitSlots = rehearsal.appendSlots(trainSlots);
         Fit fit = new Fit(g, o, fitX, xsTrainGlobal, fitSlots, xsTrain.length, xsVal, valSlots, contextWidth, k, batch, progress, t0);
@@ -296,12 +297,9 @@ public final class VaeTrainer {
     record Rehearsal(float[][] x, int[] slots) {
         static final Rehearsal NONE = new Rehearsal(new float[0][], new int[0]);
 
-        static Rehearsal of(ModelBundle parent, int[] trainSlots, Normalization norm, float clip, long seed) {
+        /** {@code counts}: the real training rows per slot ({@link Normalization#rowsPerSlot}), {@code realRows} in all. */
+        static Rehearsal of(ModelBundle parent, int[] counts, int realRows, Normalization norm, float clip, long seed) {
             int known = parent.manifest().context().vocabulary().size();
-            int[] counts = new int[norm.rows()];
-            for (int c : trainSlots) {
-                counts[c]++;
-            }
             int[] wellSampled = IntStream.rangeClosed(1, known).map(sl -> counts[sl])
                     .filter(c -> c >= WARM_START_REFIT_MIN_ROWS).sorted().toArray();
             if (wellSampled.length == 0) {
@@ -315,12 +313,12 @@ public final class VaeTrainer {
             if (want == 0) {
                 return NONE;
             }
-            double share = Math.min(1.0, trainSlots.length / (double) want);
+            double share = Math.min(1.0, realRows / (double) want);
             FastScorer gen = new FastScorer(parent);
             FastScorer.Scratch scratch = gen.newScratch();
             Random rnd = new Random(seed ^ 0x4E4EA25EL);
             int d = norm.dim();
-            List<float[]> xs = new ArrayList<>();
+            List<double[]> raws = new ArrayList<>();
             List<Integer> sl = new ArrayList<>();
             float[] z = new float[gen.latentDim()];
             float[] raw = new float[d];
@@ -336,19 +334,16 @@ public final class VaeTrainer {
                         z[i] = (float) rnd.nextGaussian();
                     }
                     gen.decode(z, slot, raw, scratch);
-                    xs.add(standardized(raw, norm, norm.row(slot), clip));
+                    double[] row = new double[d];
+                    for (int j = 0; j < d; j++) {
+                        row[j] = raw[j];
+                    }
+                    raws.add(row);
                     sl.add(slot);
                 }
             }
-            return new Rehearsal(xs.toArray(float[][]::new), sl.stream().mapToInt(Integer::intValue).toArray());
-        }
-
-        private static float[] standardized(float[] raw, Normalization norm, int row, float clip) {
-            float[] out = new float[raw.length];
-            for (int j = 0; j < raw.length; j++) {
-                out[j] = Math.max(-clip, Math.min(clip, (raw[j] - norm.mean(row, j)) / norm.scale(row, j)));
-            }
-            return out;
+            int[] slots = sl.stream().mapToInt(Integer::intValue).toArray();
+            return new Rehearsal(standardize(raws.toArray(double[][]::new), slots, norm, clip), slots);
         }
 
         float[][] append(float[][] real) {

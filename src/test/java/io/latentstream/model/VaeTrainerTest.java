@@ -247,7 +247,7 @@ class VaeTrainerTest {
         for (int i = 0; i < window.length; i++) {
             window[i] = i < 100 ? 1 : 2;
         }
-        VaeTrainer.Rehearsal r = VaeTrainer.Rehearsal.of(parent, window, norm, 100f, 42);
+        VaeTrainer.Rehearsal r = VaeTrainer.Rehearsal.of(parent, Normalization.rowsPerSlot(window, norm.rows()), window.length, norm, 100f, 42);
         // Wanted: e001 90 rows, the 198 absent ones 100 each (the well-sampled median), capped at the 110 real rows.
         assertTrue(r.slots().length > 70 && r.slots().length < 150, "about the budget of 110 rows: " + r.slots().length);
         assertTrue(java.util.Arrays.stream(r.slots()).noneMatch(sl -> sl == 0 || sl == 1), "not the unknown or a well-sampled slot");
@@ -259,10 +259,10 @@ class VaeTrainerTest {
         for (int i = 0; i < w2.length; i++) {
             w2[i] = i < 100 ? 1 : i < 110 ? 2 : 3;
         }
-        VaeTrainer.Rehearsal r2 = VaeTrainer.Rehearsal.of(small, w2, small.normalization(), 100f, 42);
+        VaeTrainer.Rehearsal r2 = VaeTrainer.Rehearsal.of(small, Normalization.rowsPerSlot(w2, 4), w2.length, small.normalization(), 100f, 42);
         assertEquals(90, r2.slots().length);
         assertTrue(java.util.Arrays.stream(r2.slots()).allMatch(sl -> sl == 2));
         // Nobody well sampled: nothing to size the rehearsal on.
-        assertEquals(0, VaeTrainer.Rehearsal.of(small, new int[] {1, 2, 2}, small.normalization(), 100f, 42).slots().length);
+        assertEquals(0, VaeTrainer.Rehearsal.of(small, new int[] {0, 1, 2, 0}, 3, small.normalization(), 100f, 42).slots().length);
     }
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 + "injected anomalies caught vs missed and false alarms. Runs until Ctrl-C or --duration and leaves "
                 + "no process, port or temporary file behind."},
         footer = {"", "Examples:", "  latentstream demo", "  latentstream demo --duration 30s --rate 1000 --entities 4",
-            "  latentstream demo --replay ../shared/data/olive.csv --rate 50/s"})
+            "  latentstream demo --replay ../shared/data/shuttle.csv --rate 2000/s",
+            "  latentstream demo --replay ../shared/data/ice_river.csv --rate 100/s"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -42,7 +43,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--replay", paramLabel = "FILE.csv",
             description = "Replay a CSV in the ../shared/data layout instead of the synthetic sensors: the first 30%% of rows "
                     + "train the first model, the rest is streamed in file order; a 'context' column becomes the key and "
-                    + "the model's context; 'label' = 1 rows are counted as anomalies to catch.")
+                    + "the model's context (without one every row is keyed by the file's name); 'label' = 1 rows are "
+                    + "counted as anomalies to catch; a 'ts' column (ISO-8601 instant or date, or epoch milliseconds) is the "
+                    + "readings' event time. The summary lists the highest-scoring readings with their top features.")
     java.nio.file.Path replay;
 
     /** Parses "500" or "500/s". */

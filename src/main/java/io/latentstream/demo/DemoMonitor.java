@@ -23,9 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class DemoMonitor implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One flagged record for the live view. */
-    record Alert(String entity, double score, double threshold, long modelVersion, String injected, String topFeatures) {
+    /** One flagged record for the live view; {@code eventTimeMs} is the score record's ts (the reading's event time). */
+    record Alert(String entity, long eventTimeMs, double score, double threshold, long modelVersion, String injected,
+                 String topFeatures) {
     }
+
+    /** How many of the highest-scoring alerts the summary lists. */
+    static final int HIGHEST = 5;
 
     private final String bootstrap;
     private final String scoresTopic;
@@ -46,6 +50,9 @@ final class DemoMonitor implements Runnable {
     final AtomicLong onsetsFlagged = new AtomicLong();
     final AtomicLong lastModelVersion = new AtomicLong();
     private final Deque<Alert> latest = new ArrayDeque<>();
+    /** The {@link #HIGHEST} highest-scoring alerts so far, lowest first (so the head is the one to drop). */
+    private final java.util.PriorityQueue<Alert> highest = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingDouble(Alert::score));
 
     DemoMonitor(String bootstrap, String scoresTopic, String modelsTopic, Map<String, SensorSimulator.Injected> labels,
                 DemoTimeline timeline) {
@@ -62,6 +69,20 @@ final class DemoMonitor implements Runnable {
 
     synchronized List<Alert> latest() {
         return new ArrayList<>(latest);
+    }
+
+    /** The highest-scoring alerts so far, highest first. */
+    synchronized List<Alert> highest() {
+        List<Alert> l = new ArrayList<>(highest);
+        l.sort(java.util.Comparator.comparingDouble(Alert::score).reversed());
+        return l;
+    }
+
+    /** An event time as a reader wants it: the date alone at midnight UTC (daily series), else the instant to the second. */
+    static String when(long epochMs) {
+        java.time.Instant i = java.time.Instant.ofEpochMilli(epochMs);
+        return epochMs % 86_400_000L == 0 ? i.atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString()
+                : i.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     @Override
@@ -141,12 +162,17 @@ final class DemoMonitor implements Runnable {
                 top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.path("name").asText(),
                         f.path("observed").asDouble(), f.path("expected").asDouble()));
             }
+            Alert a = new Alert(s.path("key").asText("?"), s.path("ts").asLong(timestamp), s.path("score").asDouble(),
+                    s.path("threshold").asDouble(), s.path("model_version").asLong(),
+                    injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT), top.toString());
             synchronized (this) {
-                latest.addFirst(new Alert(s.path("key").asText("?"), s.path("score").asDouble(), s.path("threshold").asDouble(),
-                        s.path("model_version").asLong(), injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT),
-                        top.toString()));
+                latest.addFirst(a);
                 while (latest.size() > 5) {
                     latest.removeLast();
+                }
+                highest.add(a);
+                if (highest.size() > HIGHEST) {
+                    highest.poll();
                 }
             }
         }

@@ -127,9 +127,11 @@ public final class DemoRunner {
                         labels, new DemoTimeline(System.currentTimeMillis()));
                 DemoPage.mount(http, monitor.timeline, monitor, meters, producedTotal::get);
                 say("processor metrics and health: http://127.0.0.1:" + http.port() + "/metrics  /health  /ready");
-                say("processor started (Kafka Streams, exactly_once_v2); streaming " + opts.entities() + " entities at "
-                        + opts.rate() + " records/s into " + prefix + ".raw"
-                        + (opts.duration() == null ? " (Ctrl-C to stop)" : " for " + opts.duration().toSeconds() + " s"));
+                say("processor started (Kafka Streams, exactly_once_v2); "
+                        + (source.isReplay() ? String.format(Locale.ROOT, "replaying the other %,d rows", replayRows)
+                        : "streaming " + opts.entities() + " entities") + " at " + opts.rate() + " records/s into " + prefix + ".raw"
+                        + (opts.duration() == null ? " (Ctrl-C to stop)"
+                        : (source.isReplay() ? " for at most " : " for ") + opts.duration().toSeconds() + " s"));
                 AppConfig named = cfg.with(Map.of(Settings.MODEL_NAME, bundle.manifest().name()));
                 Retrainer retrainer = new Retrainer(named, kafka.bootstrapServers(), meters);
                 try (RetrainService retrain = new RetrainService(named, kafka.bootstrapServers(), retrainer).start()) {
@@ -147,7 +149,8 @@ public final class DemoRunner {
                     // notebook servers do); a configured retrain.token is never printed.
                     say("live page: " + (configured != null ? "http://127.0.0.1:" + http.port() + "/  (the buttons ask for your retrain.token)"
                             : DemoPage.url(http.port(), new String(tokenBytes, java.nio.charset.StandardCharsets.US_ASCII))));
-                    say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s); one entity shifts level at 45 s");
+                    say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s)"
+                            + (source.isReplay() ? "" : "; one entity shifts level at 45 s"));
                     stream(kafka.bootstrapServers(), Topics.from(cfg), source, meters, model, monitor, labels);
                 }
             }
@@ -192,6 +195,8 @@ public final class DemoRunner {
                 contexts.add(all.get(i).entity());
             }
             replayRest = all.subList(cut, all.size()).iterator();
+            replayRows = all.size() - cut;
+            replayLabelled = source.labelledAnomaliesAfter(cut);
         }
         int n = rows.size();
         double[][] x = rows.toArray(new double[0][]);
@@ -223,6 +228,9 @@ public final class DemoRunner {
     }
 
     private java.util.Iterator<SensorSimulator.Reading> replayRest;
+    private int replayRows;
+    /** Labelled anomalies among the replayed rows (-1: not a replay). */
+    private long replayLabelled = -1;
     private final AtomicLong producedTotal = new AtomicLong();
 
     /** 128 random bits, hex: the demo's control token when retrain.token is not set. */
@@ -252,7 +260,7 @@ public final class DemoRunner {
         long start = System.nanoTime();
         long end = opts.duration() == null ? Long.MAX_VALUE : start + opts.duration().toNanos();
         long levelShiftAt = (long) opts.rate() * 45; // a level shift of one entity after 45 s of live data
-        DemoView view = new DemoView(out, opts.tty());
+        DemoView view = new DemoView(out, opts.tty(), replayLabelled, source.hasEventTimes());
         long nextView = start;
         long produced = 0;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
@@ -323,13 +331,28 @@ public final class DemoRunner {
                 kinds.add(k.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " " + v);
             }
         });
-        say(String.format(Locale.ROOT, "injected anomalies: %,d (%s); caught %,d, missed %,d; false alarms %,d of %,d normal readings (%.2f%%)",
-                injectedAnomalies, String.join(", ", kinds), monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(),
-                monitor.falseAlarms.get() + monitor.normals.get(),
-                100.0 * monitor.falseAlarms.get() / Math.max(1, monitor.falseAlarms.get() + monitor.normals.get())));
+        long flaggedNormal = monitor.falseAlarms.get();
+        long normal = flaggedNormal + monitor.normals.get();
+        if (replayLabelled == 0) {
+            // An unlabelled file (ice_river.csv: label always 0): its flags are findings, not false alarms.
+            say(String.format(Locale.ROOT, "the file labels no anomalies: flagged %,d of %,d readings (%.2f%%)", flaggedNormal, normal,
+                    100.0 * flaggedNormal / Math.max(1, normal)));
+        } else {
+            say(String.format(Locale.ROOT, "%s; caught %,d, missed %,d; false alarms %,d of %,d normal readings (%.2f%%)",
+                    source.isReplay() ? String.format(Locale.ROOT, "labelled anomalies: %,d", injectedAnomalies)
+                            : String.format(Locale.ROOT, "injected anomalies: %,d (%s)", injectedAnomalies, String.join(", ", kinds)),
+                    monitor.caught.get(), monitor.missed.get(), flaggedNormal, normal, 100.0 * flaggedNormal / Math.max(1, normal)));
+        }
         String byKind = monitor.caughtByKindSummary();
-        if (!byKind.isEmpty()) {
+        if (!byKind.isEmpty() && !source.isReplay()) {
             say("caught by kind: " + byKind);
+        }
+        if (source.isReplay() && !monitor.highest().isEmpty()) {
+            // What a replay of a real series is for: which of its readings stand out, and why.
+            say("highest scores" + (source.hasEventTimes() ? " (event time from the file)" : "") + ":");
+            for (DemoMonitor.Alert a : monitor.highest()) {
+                say("  " + view.alert(a));
+            }
         }
         if (monitor.onsets.get() > 0) {
             say(String.format(Locale.ROOT, "drift onsets (a drift under way, not yet out of band; counted neither way): %,d readings, %,d flagged",

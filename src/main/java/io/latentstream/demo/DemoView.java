@@ -16,10 +16,20 @@ final class DemoView {
     private long lastProduced;
     private long lastScored;
     private double lastT;
+    /** "injected" (synthetic sensors) or "labelled" (a replayed file's label column); null: the file labels none. */
+    private final String anomalies;
+    private final boolean eventTimes;
 
-    DemoView(PrintWriter out, boolean tty) {
+    /**
+     * @param labelled anomalies to catch in what is streamed: -1 for the synthetic sensors (injected
+     *                 ones), else the replayed file's labelled rows (0: the file labels none)
+     * @param eventTimes the readings carry a file's own event times, shown beside each alert
+     */
+    DemoView(PrintWriter out, boolean tty, long labelled, boolean eventTimes) {
         this.out = out;
         this.tty = tty;
+        this.anomalies = labelled < 0 ? "injected" : labelled > 0 ? "labelled" : null;
+        this.eventTimes = eventTimes;
     }
 
     void render(double t, long produced, long acked, Meters meters, DemoMonitor monitor, FastScorer scorer) {
@@ -33,14 +43,16 @@ final class DemoView {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "[%4.0fs] in %6.0f rec/s | out %6.0f rec/s | produced %,d | scored %,d | dead-lettered %,d | anomalies %,d | model v%d",
                 t, in, outRate, produced, meters.scoredCount(), meters.deadLetteredCount(), meters.anomalyCount(), scorer.version()));
-        lines.add(String.format(Locale.ROOT, "        injected anomalies caught %,d, missed %,d | false alarms %,d | retrains published %d, rejected %d, skipped %d",
-                monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(), meters.retrainDecisions("published"),
-                meters.retrainDecisions("rejected"), meters.retrainDecisions("skipped")));
+        String retrains = String.format(Locale.ROOT, "retrains published %d, rejected %d, skipped %d",
+                meters.retrainDecisions("published"), meters.retrainDecisions("rejected"), meters.retrainDecisions("skipped"));
+        lines.add(anomalies == null
+                ? String.format(Locale.ROOT, "        flagged %,d (the file labels no anomalies) | %s", monitor.falseAlarms.get(), retrains)
+                : String.format(Locale.ROOT, "        %s anomalies caught %,d, missed %,d | false alarms %,d | %s", anomalies,
+                monitor.caught.get(), monitor.missed.get(), monitor.falseAlarms.get(), retrains));
         if (tty) {
             lines.add("        latest anomalies:");
             for (DemoMonitor.Alert a : monitor.latest()) {
-                lines.add(String.format(Locale.ROOT, "          %-8s score %7.2f > %.2f  [%s] %s", a.entity(), a.score(), a.threshold(),
-                        a.injected(), a.topFeatures()));
+                lines.add("          " + alert(a));
             }
             StringBuilder sb = new StringBuilder();
             if (drawnLines > 0) {
@@ -58,11 +70,16 @@ final class DemoView {
             List<DemoMonitor.Alert> latest = monitor.latest();
             if (!latest.isEmpty()) {
                 DemoMonitor.Alert a = latest.get(0);
-                out.println(String.format(Locale.ROOT, "        latest anomaly: %s score %.2f > %.2f [%s] %s", a.entity(), a.score(),
-                        a.threshold(), a.injected(), a.topFeatures()));
+                out.println("        latest anomaly: " + alert(a));
             }
         }
         out.flush();
+    }
+
+    /** One alert on a line: [event time] entity, score > threshold, [what the source put there, if it labels], top features. */
+    String alert(DemoMonitor.Alert a) {
+        return (eventTimes ? DemoMonitor.when(a.eventTimeMs()) + "  " : "") + String.format(Locale.ROOT, "%-8s score %7.2f > %.2f  %s%s",
+                a.entity(), a.score(), a.threshold(), anomalies == null ? "" : "[" + a.injected() + "] ", a.topFeatures());
     }
 
     void finish() {

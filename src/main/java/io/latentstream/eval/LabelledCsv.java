@@ -11,14 +11,26 @@ import java.util.List;
 /**
  * A labelled CSV file in the {@code ../shared/data} layout: a header row, numeric feature
  * columns, optionally a context column (strings), a label column (0 normal, 1 anomaly) and a
- * {@code ts} column (ignored). Every problem is reported with file, line and column.
+ * {@code ts} column (event time: never a feature). Every problem is reported with file, line and column.
  *
  * <p>Parsed by hand (a split on commas with double-quote support) rather than with a CSV
  * library: the same small splitter serves the stream's {@code csv} input format, where speed
  * and exact error positions matter more than dialect coverage.
  */
 public record LabelledCsv(Path file, List<String> features, double[][] x, String[] contexts, String contextColumn,
-                          int[] labels) {
+                          int[] labels, EventTimes eventTimes) {
+
+    /**
+     * The {@code ts} column read as event time, epoch milliseconds per row ({@code millis} null when
+     * the file has no such column, or when a value is not a time: then {@code ignoredBecause} says
+     * which). Only the demo's replay uses it; training and evaluation never did, so a {@code ts}
+     * column in another notation must not stop them.
+     */
+    public record EventTimes(long[] millis, String ignoredBecause) {
+        public boolean present() {
+            return millis != null;
+        }
+    }
 
     public int rows() {
         return x.length;
@@ -52,6 +64,7 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
             List<String> header = split(headerLine.replace("\uFEFF", ""));
             int ctxIdx = -1;
             int labelIdx = -1;
+            int tsIdx = -1;
             List<Integer> featureIdx = new ArrayList<>();
             List<String> featureNames = new ArrayList<>();
             for (int i = 0; i < header.size(); i++) {
@@ -60,8 +73,10 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                     ctxIdx = i;
                 } else if (h.equals(labelColumn)) {
                     labelIdx = i;
-                } else if (h.equals("ts") || ignored.contains(h)) {
-                    continue; // event time: not a feature
+                } else if (h.equals("ts")) {
+                    tsIdx = i; // event time: not a feature
+                } else if (ignored.contains(h)) {
+                    continue;
                 } else {
                     featureIdx.add(i);
                     featureNames.add(h);
@@ -77,6 +92,8 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
             List<double[]> rows = new ArrayList<>();
             List<String> ctx = new ArrayList<>();
             List<Integer> labels = new ArrayList<>();
+            List<Long> times = tsIdx >= 0 ? new ArrayList<>() : null;
+            String timesIgnored = null;
             String line;
             int lineNo = 1;
             while ((line = r.readLine()) != null) {
@@ -109,14 +126,50 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                     }
                     labels.add(l.equals("1") ? 1 : 0);
                 }
+                if (times != null) {
+                    String t = f.get(tsIdx).trim();
+                    Long ms = eventTime(t);
+                    if (ms == null) {
+                        timesIgnored = position(file, lineNo, tsIdx, header.get(tsIdx)) + ": '" + abbreviate(t)
+                                + "' is not an ISO-8601 instant (1974-06-13T00:00:00Z), date (1974-06-13) or epoch milliseconds";
+                        times = null;
+                    } else {
+                        times.add(ms);
+                    }
+                }
             }
             if (rows.isEmpty()) {
                 throw new CsvException(file + ": no data rows after the header");
             }
             return new LabelledCsv(file, featureNames, rows.toArray(new double[0][]),
                     ctxIdx >= 0 ? ctx.toArray(new String[0]) : null, ctxIdx >= 0 ? contextColumn : null,
-                    labelIdx >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null);
+                    labelIdx >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null,
+                    times != null ? new EventTimes(times.stream().mapToLong(Long::longValue).toArray(), null)
+                            : new EventTimes(null, timesIgnored));
         }
+    }
+
+    /**
+     * Event time in epoch milliseconds: an ISO-8601 instant or date-time with offset, a date
+     * (midnight UTC, for daily series) or an integer of epoch milliseconds; null for anything else.
+     */
+    static Long eventTime(String t) {
+        if (t.matches("-?[0-9]{1,18}")) {
+            return Long.parseLong(t);
+        }
+        try {
+            return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException notWithOffset) {
+            try {
+                return java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+            } catch (java.time.format.DateTimeParseException notADate) {
+                return null;
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 
     /**
@@ -223,7 +276,11 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
         double[][] sx = new double[idx.length][];
         String[] sc = contexts == null ? null : new String[idx.length];
         int[] sl = labels == null ? null : new int[idx.length];
+        long[] st = eventTimes.present() ? new long[idx.length] : null;
         for (int i = 0; i < idx.length; i++) {
+            if (st != null) {
+                st[i] = eventTimes.millis()[idx[i]];
+            }
             sx[i] = x[idx[i]];
             if (sc != null) {
                 sc[i] = contexts[idx[i]];
@@ -232,6 +289,7 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                 sl[i] = labels[idx[i]];
             }
         }
-        return new LabelledCsv(file, features, sx, sc, contextColumn, sl);
+        return new LabelledCsv(file, features, sx, sc, contextColumn, sl,
+                st != null ? new EventTimes(st, null) : eventTimes);
     }
 }

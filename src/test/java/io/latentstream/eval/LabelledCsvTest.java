@@ -8,6 +8,8 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +32,27 @@ class LabelledCsvTest {
         assertArrayEquals(new double[] {1, 2.5}, t.x()[0]);
         assertEquals("x,y", t.contexts()[0]);
         assertArrayEquals(new int[] {0, 1}, t.labels());
+        assertArrayEquals(new long[] {1_577_836_800_000L, 1_577_923_200_000L}, t.eventTimes().millis());
+        assertArrayEquals(new long[] {1_577_923_200_000L}, t.subset(new int[] {1}).eventTimes().millis());
+    }
+
+    @Test
+    void eventTimesAreInstantsDatesOrEpochMillisAndNeverStopAFileBeingRead() throws Exception {
+        Path f = dir.resolve("times.csv");
+        Files.writeString(f, "ts,a,label\n1974-06-13T00:00:00Z,1,0\n1974-06-13T12:30:00+02:00,2,0\n1974-06-14,3,0\n140400000000,4,0\n");
+        assertArrayEquals(new long[] {140_313_600_000L, 140_351_400_000L, 140_400_000_000L, 140_400_000_000L},
+                LabelledCsv.read(f, null, "label").eventTimes().millis());
+        // A ts column in another notation is not event time, but the rows are still read: training
+        // and evaluation never used it, and the demo's replay says why it does not.
+        Files.writeString(f, "ts,a,label\n1974-06-13T00:00:00Z,1,0\n13/06/1974 10:00,2,0\n");
+        LabelledCsv t = LabelledCsv.read(f, null, "label");
+        assertEquals(2, t.rows());
+        assertFalse(t.eventTimes().present());
+        assertEquals(f + ":3: column 1 (ts): '13/06/1974 10:00' is not an ISO-8601 instant (1974-06-13T00:00:00Z), date (1974-06-13) "
+                + "or epoch milliseconds", t.eventTimes().ignoredBecause());
+        Files.writeString(f, "a,label\n1,0\n");
+        assertFalse(LabelledCsv.read(f, null, "label").eventTimes().present());
+        assertNull(LabelledCsv.read(f, null, "label").eventTimes().ignoredBecause());
     }
 
     @Test

@@ -186,6 +186,9 @@ public final class ModelsCommand implements Callable<Integer> {
             List<String> parts = new ArrayList<>();
             if (w.containsKey("file")) {
                 parts.add(Path.of(w.get("file")).getFileName().toString());
+                if (w.containsKey("from") && w.containsKey("to")) { // the file's ts column
+                    parts.add(minutes(w.get("from")) + " to " + minutes(w.get("to")));
+                }
             } else if (w.containsKey("window_ms")) {
                 String ms = w.get("window_ms");
                 parts.add("samples, last " + (ms.matches("\\d{1,18}") ? span(Duration.ofMillis(Long.parseLong(ms))) : ms));
@@ -231,7 +234,9 @@ public final class ModelsCommand implements Callable<Integer> {
         /** An instant to the minute ("2026-11-19T18:57Z"); anything else ("start") as it is. */
         private static String minutes(String instant) {
             try {
-                return Instant.parse(instant).truncatedTo(ChronoUnit.MINUTES).toString().replace(":00Z", "Z");
+                Instant t = Instant.parse(instant).truncatedTo(ChronoUnit.MINUTES);
+                return t.equals(t.truncatedTo(ChronoUnit.DAYS)) ? t.toString().substring(0, 10) // midnight UTC: the date says it
+                        : t.toString().replace(":00Z", "Z");
             } catch (DateTimeParseException e) {
                 return instant;
             }

@@ -154,8 +154,17 @@ public final class TrainCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "training on %,d rows × %d features of %s%s%n", rows.rows(), rows.features().size(), input,
                 contextColumn != null ? " (conditional on '" + contextColumn + "')" : "");
         w.flush();
-        ModelBundle bundle = trainBundle(rows, options, modelName.resolve(Cli.config(spec)), version, Map.of("file", input.toString(),
-                "rows", protocol != null ? "protocol " + protocol + " training rows" : excludeAnomalies ? "label 0 rows" : "all rows"), w);
+        Map<String, String> window = new java.util.LinkedHashMap<>();
+        window.put("file", input.toString());
+        window.put("rows", protocol != null ? "protocol " + protocol + " training rows" : excludeAnomalies ? "label 0 rows" : "all rows");
+        if (rows.eventTimes().present()) {
+            // The period the model learned as normal, from the file's ts column (as `train --topic` records its range).
+            window.put("from", java.time.Instant.ofEpochMilli(java.util.Arrays.stream(rows.eventTimes().millis()).min().orElseThrow()).toString());
+            window.put("to", java.time.Instant.ofEpochMilli(java.util.Arrays.stream(rows.eventTimes().millis()).max().orElseThrow()).toString());
+        } else if (rows.eventTimes().ignoredBecause() != null) {
+            w.println("note: the ts column is not recorded as the training period: " + rows.eventTimes().ignoredBecause());
+        }
+        ModelBundle bundle = trainBundle(rows, options, modelName.resolve(Cli.config(spec)), version, window, w);
         BundleCodec.write(bundle, out);
         w.println("wrote " + out + " (" + java.nio.file.Files.size(out) + " bytes)");
         w.flush();

@@ -112,6 +112,28 @@ class ModelCommandsTest {
     }
 
     @Test
+    void aModelTrainedOnAFileWithTimesRecordsThePeriodItLearned() throws Exception {
+        StringBuilder sb = new StringBuilder("ts,a,b,label\n");
+        Random r = new Random(5);
+        for (int i = 0; i < 300; i++) {
+            double z = r.nextGaussian();
+            // Hourly readings from 1974-06-01; the file is not in time order (a join's output), so the period is min..max.
+            int hour = i == 0 ? 299 : i == 299 ? 0 : i;
+            sb.append(String.format(java.util.Locale.ROOT, "%s,%.4f,%.4f,0%n",
+                    java.time.Instant.parse("1974-06-01T00:00:00Z").plusSeconds(3600L * hour), z, 2 * z + 0.1 * r.nextGaussian()));
+        }
+        Path data = dir.resolve("hourly.csv");
+        Files.writeString(data, sb.toString());
+        Path model = dir.resolve("hourly.lsb");
+        CliTest.Result train = CliTest.run("train", "--input", data.toString(), "--out", model.toString(), "--epochs", "3");
+        assertEquals(0, train.code(), train.err());
+        java.util.Map<String, String> window = io.latentstream.model.BundleCodec.read(model).manifest().training().window();
+        assertEquals("1974-06-01T00:00:00Z", window.get("from"), window.toString());
+        assertEquals("1974-06-13T11:00:00Z", window.get("to"), window.toString());
+        assertEquals("hourly.csv, 1974-06-01 to 1974-06-13T11:00Z, all rows", ModelsCommand.ListVersions.windowSummary(window));
+    }
+
+    @Test
     void badCsvFailsWithPositionAndWritesNothing() throws Exception {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "a,b,label\n1,2,0\n3,x,0\n");

@@ -61,6 +61,10 @@ public final class Retrainer {
 
     /** The newest share of a window: the challenger's validation and calibration rows, and the gate's slice. */
     public static final double NEWEST_SLICE = 0.2;
+    /** Fewest newest-slice rows of one entity for the gate to judge that entity's flag rate on its own. */
+    static final int ENTITY_MIN_ROWS = 20;
+    /** Fewest extra flagged rows of one entity that can fail the gate (fewer is noise at any rate). */
+    static final int ENTITY_MIN_EXTRA_FLAGS = 5;
 
     /** What a run decided, and the figures it decided on. */
     public record Decision(Outcome outcome, String reason, Long championVersion, Long challengerVersion, String trigger,
@@ -347,11 +351,63 @@ public final class Retrainer {
                     "challenger flags %.2f%% of the newest slice, champion %.2f%% (tolerance %.2f%%)", 100 * chall.rate,
                     100 * champ.rate, 100 * rateTol), f);
         }
+        // The same check entity by entity: in a fleet, a challenger that floods one entity with alarms
+        // barely moves the slice's rate (one pump in fifty at 30% flagged adds 0.6%).
+        EntityRise rise = sliceCtx == null ? null : worstEntityRise(sliceCtx, champ.flagged, chall.flagged, rateTol);
+        if (rise != null) {
+            f.put("worst_entity_flag_rise", rise.excess());
+        }
+        if (run != Run.ACCEPT_NEW_NORMAL && rise != null && rise.excess() > 0) {
+            return new Verdict(false, String.format(Locale.ROOT,
+                    "challenger flags %d of %s's %d newest records (%.1f%%), champion %d (%.1f%%; tolerance %.1f%% at that count)",
+                    rise.challengerFlags(), rise.context(), rise.rows(), 100.0 * rise.challengerFlags() / rise.rows(),
+                    rise.championFlags(), 100.0 * rise.championFlags() / rise.rows(), 100 * rise.tolerance()), f);
+        }
         return new Verdict(true, String.format(Locale.ROOT, "v%d published: error %.4f vs %.4f, anomaly rate %.2f%% vs %.2f%%",
                 challenger.version(), chall.error, champ.error, 100 * chall.rate, 100 * champ.rate), f);
     }
 
     private record Gate(double error, double rate, boolean[] flagged) {
+    }
+
+    /**
+     * One entity's rise in flagged rows from champion to challenger on the newest slice, and how far
+     * its rate rose beyond the tolerance: the gate's rate tolerance plus three standard errors of the
+     * champion's rate at that row count (at least one flag's worth), so that a small entity's chance
+     * wobble does not fail a retrain. Negative excess: within tolerance.
+     */
+    record EntityRise(String context, int rows, int championFlags, int challengerFlags, double tolerance) {
+        double excess() {
+            return (double) (challengerFlags - championFlags) / rows - tolerance;
+        }
+    }
+
+    /**
+     * The entity whose flag rate rose most beyond its tolerance, among those with at least
+     * {@link #ENTITY_MIN_ROWS} slice rows and {@link #ENTITY_MIN_EXTRA_FLAGS} more flagged rows;
+     * null when none qualifies.
+     */
+    static EntityRise worstEntityRise(String[] ctx, boolean[] champion, boolean[] challenger, double rateTol) {
+        Map<String, int[]> counts = new LinkedHashMap<>(); // rows, champion flags, challenger flags
+        for (int i = 0; i < ctx.length; i++) {
+            int[] c = counts.computeIfAbsent(ctx[i], k -> new int[3]);
+            c[0]++;
+            c[1] += champion[i] ? 1 : 0;
+            c[2] += challenger[i] ? 1 : 0;
+        }
+        EntityRise worst = null;
+        for (Map.Entry<String, int[]> e : counts.entrySet()) {
+            int[] c = e.getValue();
+            if (c[0] < ENTITY_MIN_ROWS || c[2] - c[1] < ENTITY_MIN_EXTRA_FLAGS) {
+                continue;
+            }
+            double q = Math.max(c[1], 1) / (double) c[0];
+            EntityRise r = new EntityRise(e.getKey(), c[0], c[1], c[2], rateTol + 3 * Math.sqrt(q * (1 - q) / c[0]));
+            if (worst == null || r.excess() > worst.excess()) {
+                worst = r;
+            }
+        }
+        return worst;
     }
 
     /**

@@ -63,8 +63,16 @@ public final class Evaluation {
         return r;
     }
 
-    /** Figures of one method on one split. */
-    public record Figures(double rocAuc, double averagePrecision, double f1, double nrmse, int k) {
+    /**
+     * Figures of one method on one split. ROC-AUC, AP and F1 are null when the test rows hold no
+     * labelled anomaly (an unlabelled file); {@code flagged} is the share of test rows the method
+     * flags at its own threshold, which on normal rows is its false-alarm rate.
+     */
+    public record Figures(Double rocAuc, Double averagePrecision, Double f1, double flagged, double nrmse, int k) {
+        static Figures of(double rocAuc, double averagePrecision, double f1, double flagged, double nrmse, int k) {
+            boolean labelled = Double.isFinite(rocAuc);
+            return new Figures(labelled ? rocAuc : null, labelled ? averagePrecision : null, labelled ? f1 : null, flagged, nrmse, k);
+        }
     }
 
     /** The report of one evaluation. */
@@ -74,23 +82,32 @@ public final class Evaluation {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "%s, protocol %s: %d training rows, %d test rows (%d anomalies)%n",
                     dataset, protocol, trainRows, testRows, testAnomalies));
-            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s %4s%n", "method", "ROC-AUC", "AP", "F1", "NRMSE", "k"));
+            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s %8s %4s%n", "method", "ROC-AUC", "AP", "F1", "flagged", "NRMSE",
+                    "k"));
             sb.append(row("latentstream VAE", model));
             sb.append(row("PCA (same k)", pca));
-            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s%n", "ratio VAE/PCA",
+            sb.append(String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s %8s%n", "ratio VAE/PCA",
                     ratio(model.rocAuc(), pca.rocAuc()), ratio(model.averagePrecision(), pca.averagePrecision()),
-                    ratio(model.f1(), pca.f1()), ratio(model.nrmse(), pca.nrmse())));
+                    ratio(model.f1(), pca.f1()), "-", ratio(model.nrmse(), pca.nrmse())));
+            if (testAnomalies == 0) {
+                sb.append("no labelled anomaly among the test rows: ROC-AUC, AP and F1 need one; \"flagged\" is each method's "
+                        + "false-alarm rate at its own threshold (the model's calibrated quantile, PCA's 99th percentile of its training scores)\n");
+            }
             sb.append(String.format(Locale.ROOT, "scoring: %.2f µs/record (fast scorer, one thread)%n", microsPerRecord));
             return sb.toString();
         }
 
         private static String row(String name, Figures f) {
-            return String.format(Locale.ROOT, "%-16s %8.4f %8.4f %8.4f %8.4f %4d%n", name, f.rocAuc(), f.averagePrecision(),
-                    f.f1(), f.nrmse(), f.k());
+            return String.format(Locale.ROOT, "%-16s %8s %8s %8s %7.2f%% %8.4f %4d%n", name, figure(f.rocAuc()), figure(f.averagePrecision()),
+                    figure(f.f1()), 100 * f.flagged(), f.nrmse(), f.k());
         }
 
-        private static String ratio(double a, double b) {
-            return Double.isFinite(a / b) ? String.format(Locale.ROOT, "%.3f", a / b) : "-";
+        private static String figure(Double v) {
+            return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
+        }
+
+        private static String ratio(Double a, Double b) {
+            return a != null && b != null && Double.isFinite(a / b) ? String.format(Locale.ROOT, "%.3f", a / b) : "-";
         }
     }
 
@@ -134,16 +151,19 @@ public final class Evaluation {
         double micros = (System.nanoTime() - t0) / 1e3 / Math.max(1, test.rows());
         double nrmse = Math.sqrt(sq / Math.max(1, cells));
         int anomalies = (int) java.util.Arrays.stream(test.labels()).filter(l -> l == 1).count();
-        Figures model = new Figures(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
-                f1Flagged(scorer, scores, test.labels()), nrmse, k);
+        long modelFlags = java.util.Arrays.stream(scores).filter(scorer::isAnomaly).count();
+        Figures model = Figures.of(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
+                f1Flagged(scorer, scores, test.labels()), (double) modelFlags / Math.max(1, scores.length), nrmse, k);
 
         double[] pcaTrain = pca.scores(train.x());
         double[] sortedTrain = pcaTrain.clone();
         java.util.Arrays.sort(sortedTrain);
         double pcaThreshold = sortedTrain[(int) Math.min(sortedTrain.length - 1, Math.floor(0.99 * (sortedTrain.length - 1)))];
         double[] pcaScores = pca.scores(test.x());
-        Figures pcaFig = new Figures(Metrics.rocAuc(pcaScores, test.labels()), Metrics.averagePrecision(pcaScores, test.labels()),
-                Metrics.f1(pcaScores, test.labels(), pcaThreshold), pca.nrmse(normalRows.toArray(new double[0][])), k);
+        long pcaFlags = java.util.Arrays.stream(pcaScores).filter(v -> v > pcaThreshold).count();
+        Figures pcaFig = Figures.of(Metrics.rocAuc(pcaScores, test.labels()), Metrics.averagePrecision(pcaScores, test.labels()),
+                Metrics.f1(pcaScores, test.labels(), pcaThreshold), (double) pcaFlags / Math.max(1, pcaScores.length),
+                pca.nrmse(normalRows.toArray(new double[0][])), k);
         return new Report(data.file().getFileName().toString(), split.protocol(), split.train().length, split.test().length,
                 anomalies, model, pcaFig, micros, bundle.version());
     }

@@ -170,7 +170,10 @@ public final class Settings {
             .define(RETRAIN_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.MEDIUM,
                     "retrain: scheduled retraining interval; 0 turns the schedule off (control topic and POST /retrain still work).")
             .define(RETRAIN_WINDOW_MS, Type.LONG, 86_400_000L, Range.atLeast(1_000), Importance.MEDIUM,
-                    "retrain: how far back the samples window reaches.")
+                    "retrain: how far back the samples window reaches. Its newest fifth is held out: it calibrates the "
+                            + "challenger's threshold and is the gate's slice, so a seasonal signal needs a window of at least five "
+                            + "periods (a daily cycle: 5 days, within the samples topic's 7-day retention) or the threshold fits one "
+                            + "season.")
             .define(RETRAIN_MAX_SAMPLES, Type.INT, 100_000, Range.between(100, 10_000_000), Importance.MEDIUM,
                     "retrain: most samples trained on (reservoir-sampled when the window holds more), so training cost "
                             + "is bounded whatever the stream rate.")

@@ -23,8 +23,9 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
     /**
      * The {@code ts} column read as event time, epoch milliseconds per row ({@code millis} null when
      * the file has no such column, or when a value is not a time: then {@code ignoredBecause} says
-     * which). Only the demo's replay uses it; training and evaluation never did, so a {@code ts}
-     * column in another notation must not stop them.
+     * which). The demo's replay streams it as the readings' event time and {@code train} records its
+     * range as the training period; neither needs it, so a {@code ts} column in another notation
+     * must not stop them.
      */
     public record EventTimes(long[] millis, String ignoredBecause) {
         public boolean present() {

@@ -194,8 +194,30 @@ public final class RecordParser {
         out.dim = n;
     }
 
+    /**
+     * Confluent Schema Registry's wire format: magic byte 0, a 4-byte big-endian schema id, then the
+     * payload. Its JSON Schema serializer writes plain JSON there, so a json value framed that way is
+     * read past the header; JSON text itself never starts with byte 0, so nothing else is affected.
+     */
+    static final int REGISTRY_HEADER_BYTES = 5;
+
     private void parseJson(byte[] value) throws BadRecordException {
-        try (JsonParser p = JSON.createParser(value)) {
+        int from = 0;
+        if (value[0] == 0) {
+            if (value.length <= REGISTRY_HEADER_BYTES) {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "value of " + value.length + " bytes starts with byte 0 "
+                        + "(Schema Registry framing?) but is too short to hold a schema id and a payload");
+            }
+            int schemaId = ByteBuffer.wrap(value, 1, 4).getInt();
+            byte first = value[REGISTRY_HEADER_BYTES];
+            if (first != '{' && first != '[' && first != ' ' && first != '\n' && first != '\r' && first != '\t') {
+                throw new BadRecordException(DeadLetterReason.BAD_JSON, "value in Schema Registry framing (schema id " + schemaId
+                        + ") does not hold JSON after its 5-byte header (Avro or Protobuf?): produce with the JSON Schema "
+                        + "serializer, or set input.format to what the producer writes (json, csv, f32)");
+            }
+            from = REGISTRY_HEADER_BYTES;
+        }
+        try (JsonParser p = JSON.createParser(value, from, value.length - from)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
                 readArray(p);

@@ -149,7 +149,8 @@ public final class Settings {
                             + "but not one latentstream writes.")
             .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.ValidString.in("json", "csv", "f32"), Importance.HIGH,
                     "Value format: json (array, object with features/context/ts, or object with one field per feature "
-                            + "named as the model's features), csv (numbers, optional quoted "
+                            + "named as the model's features; plain, or in Schema Registry framing as the JSON Schema "
+                            + "serializer writes it), csv (numbers, optional quoted "
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")

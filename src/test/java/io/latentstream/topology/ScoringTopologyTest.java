@@ -105,6 +105,39 @@ class ScoringTopologyTest {
         assertTrue(out(cfg, "dlq").isEmpty());
     }
 
+    /** A value as Confluent's Schema Registry serializers frame it: magic byte 0, 4-byte schema id, payload. */
+    static byte[] framed(int schemaId, byte[] payload) {
+        return ByteBuffer.allocate(5 + payload.length).put((byte) 0).putInt(schemaId).put(payload).array();
+    }
+
+    @Test
+    void jsonInSchemaRegistryFramingIsScoredLikePlainJson() throws Exception {
+        AppConfig cfg = config(Map.of());
+        var in = start(cfg);
+        in.pipeInput(b("a"), b("[12,8,11,9,10.5]"));
+        in.pipeInput(b("a"), framed(42, b("[12,8,11,9,10.5]")));
+        in.pipeInput(b("a"), framed(42, b("{\"features\":[12,8,11,9,10.5],\"ts\":1767225600000}")));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(3, scores.size());
+        JsonNode plain = JSON.readTree(scores.get(0).value());
+        for (int i = 1; i < 3; i++) {
+            JsonNode f = JSON.readTree(scores.get(i).value());
+            assertEquals(plain.get("score"), f.get("score"));
+            assertEquals(plain.get("top_features"), f.get("top_features"));
+        }
+        assertEquals(1767225600000L, JSON.readTree(scores.get(2).value()).get("ts").asLong());
+        assertTrue(out(cfg, "dlq").isEmpty());
+        // Avro after the header (a record of one long field, zig-zag varint) is not read: a dead letter that says why.
+        byte[] avro = framed(7, new byte[] {0x14});
+        in.pipeInput(b("a"), avro);
+        List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+        assertEquals(1, dlq.size());
+        assertArrayEquals(avro, dlq.get(0).value());
+        assertEquals("BAD_JSON", header(dlq.get(0), DeadLetterHeaders.REASON));
+        String why = header(dlq.get(0), DeadLetterHeaders.EXCEPTION_MESSAGE);
+        assertTrue(why.contains("Schema Registry framing (schema id 7)") && why.contains("JSON Schema serializer"), why);
+    }
+
     @Test
     void jsonFieldsNamedAsTheFeaturesScoreLikeTheArray() throws Exception {
         AppConfig cfg = config(Map.of());
@@ -153,6 +186,8 @@ class ScoringTopologyTest {
         return List.of(
                 new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), b("{\"features\":[1,2,")),
                 new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), b("\"just a string\"")),
+                new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), new byte[] {0, 0, 0}), // Schema Registry framing, cut short
+                new Bad(DeadLetterReason.BAD_JSON, "json", b("a"), framed(3, b("[1,2,"))),
                 new Bad(DeadLetterReason.BAD_CSV, "csv", b("a"), b("1,2,x,4,5")),
                 new Bad(DeadLetterReason.F32_ALIGN, "f32", b("a"), new byte[] {1, 2, 3, 4, 5, 6, 7}),
                 new Bad(DeadLetterReason.DIM_MISMATCH, "json", b("a"), b("[1,2,3]")),

@@ -18,7 +18,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,7 +161,7 @@ public final class DecodeCommand implements Callable<Integer> {
                 List<ConsumerRecord<byte[], byte[]>> records = range.poll();
                 for (int i = 0; i < records.size() && !more; i++) {
                     ConsumerRecord<byte[], byte[]> r = records.get(i);
-                    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+                    String key = io.latentstream.codec.RecordKeys.text(r.key());
                     if (!wanted.isEmpty() && !wanted.contains(key)) {
                         continue;
                     }

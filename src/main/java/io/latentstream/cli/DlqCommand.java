@@ -223,7 +223,7 @@ public final class DlqCommand implements Callable<Integer> {
         for (Header h : originalHeaders(r)) {
             other.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
         }
-        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        String key = io.latentstream.codec.RecordKeys.text(r.key());
         String reason = header(r, DeadLetterHeaders.REASON);
         if (reason != null) {
             // Cut to fit dlq.max.record.bytes: the size of the original, which stays at the source offset.

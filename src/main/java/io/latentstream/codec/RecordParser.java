@@ -102,7 +102,7 @@ public final class RecordParser {
             default -> throw new IllegalStateException(format.toString());
         }
         if (out.context == null && key != null && key.length > 0) {
-            out.context = new String(key, StandardCharsets.UTF_8); // the record key is the entity id
+            out.context = RecordKeys.text(key); // the record key is the entity id
         }
         if (contextRequired) {
             if (out.context == null || out.context.isBlank()) {

@@ -101,7 +101,12 @@ class ScoringTopologyTest {
         JsonNode second = JSON.readTree(scores.get(1).value());
         assertEquals(1767225600000L, second.get("ts").asLong());
         assertEquals("b", second.get("context").asText());
-        assertEquals(2, out(cfg, "latents").readRecordsToList().size());
+        // A numeric id written by LongSerializer: the score record names it in hex, not as NULs and U+FFFD.
+        in.pipeInput(new org.apache.kafka.common.serialization.LongSerializer().serialize("t", 129L), b("[10,10,10,10,10]"));
+        JsonNode numeric = JSON.readTree(out(cfg, "scores").readRecordsToList().get(0).value());
+        assertEquals("0x0000000000000081", numeric.get("key").asText());
+        assertEquals("0x0000000000000081", numeric.get("context").asText());
+        assertEquals(3, out(cfg, "latents").readRecordsToList().size());
         assertTrue(out(cfg, "dlq").isEmpty());
     }
 

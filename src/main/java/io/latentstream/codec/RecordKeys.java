@@ -1,0 +1,50 @@
+package io.latentstream.codec;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+
+/**
+ * The entity id a record key stands for, as text. A key is the entity id (the context of a
+ * conditional model, the "key" of a score record, what {@code --key} filters on), and producers
+ * write it with Kafka's StringSerializer, or with LongSerializer / IntegerSerializer for numeric ids.
+ * Decoding a binary key as UTF-8 would replace each invalid byte with U+FFFD, so ids 128 and 129
+ * (8-byte longs ending 0x80 and 0x81) would both read as seven NULs and U+FFFD: two entities
+ * sharing one context slot and one set of statistics, silently. Text keys stay as they are; any
+ * other key is written {@code 0x} and its bytes in hex, one text per byte sequence.
+ */
+public final class RecordKeys {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private RecordKeys() {
+    }
+
+    /** The key as text: itself when it is UTF-8 without control characters, else "0x" + hex; null for no key. */
+    public static String text(byte[] key) {
+        if (key == null) {
+            return null;
+        }
+        boolean printableAscii = true;
+        for (byte b : key) {
+            if (b < 0x20 || b == 0x7f) { // negative: a byte >= 0x80, not ASCII
+                printableAscii = false;
+                break;
+            }
+        }
+        if (printableAscii) {
+            return new String(key, StandardCharsets.ISO_8859_1); // the common case, on the per-record path
+        }
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            if (s.codePoints().noneMatch(Character::isISOControl)) {
+                return s;
+            }
+        } catch (CharacterCodingException notText) {
+            // a binary key: hex below
+        }
+        return "0x" + HEX.formatHex(key);
+    }
+}

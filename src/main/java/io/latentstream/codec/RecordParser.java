@@ -249,8 +249,17 @@ public final class RecordParser {
                         case "ts" -> {
                             if (v == JsonToken.VALUE_NUMBER_INT) {
                                 out.timestamp = p.getLongValue();
+                            } else if (v == JsonToken.VALUE_STRING) {
+                                // What many JSON producers write: "2026-11-27T03:00:00Z".
+                                Long ms = EventTime.parse(p.getText().trim());
+                                if (ms == null) {
+                                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"ts\" '" + abbreviate(p.getText())
+                                            + "' is neither epoch milliseconds nor an ISO-8601 instant (2026-11-27T03:00:00Z) or date");
+                                }
+                                out.timestamp = ms;
                             } else if (v != JsonToken.VALUE_NULL) {
-                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"ts\" must be epoch milliseconds");
+                                throw new BadRecordException(DeadLetterReason.BAD_JSON,
+                                        "\"ts\" must be epoch milliseconds or an ISO-8601 instant");
                             }
                         }
                         default -> {

@@ -129,7 +129,7 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                 }
                 if (times != null) {
                     String t = f.get(tsIdx).trim();
-                    Long ms = eventTime(t);
+                    Long ms = io.latentstream.codec.EventTime.parse(t);
                     if (ms == null) {
                         timesIgnored = position(file, lineNo, tsIdx, header.get(tsIdx)) + ": '" + abbreviate(t)
                                 + "' is not an ISO-8601 instant (1974-06-13T00:00:00Z), date (1974-06-13) or epoch milliseconds";
@@ -147,25 +147,6 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                     labelIdx >= 0 ? labels.stream().mapToInt(Integer::intValue).toArray() : null,
                     times != null ? new EventTimes(times.stream().mapToLong(Long::longValue).toArray(), null)
                             : new EventTimes(null, timesIgnored));
-        }
-    }
-
-    /**
-     * Event time in epoch milliseconds: an ISO-8601 instant or date-time with offset, a date
-     * (midnight UTC, for daily series) or an integer of epoch milliseconds; null for anything else.
-     */
-    static Long eventTime(String t) {
-        if (t.matches("-?[0-9]{1,18}")) {
-            return Long.parseLong(t);
-        }
-        try {
-            return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
-        } catch (java.time.format.DateTimeParseException notWithOffset) {
-            try {
-                return java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
-            } catch (java.time.format.DateTimeParseException notADate) {
-                return null;
-            }
         }
     }
 

@@ -43,7 +43,8 @@ final class TopicTrainingRows {
         // read_committed: what the processor (exactly_once_v2) reads
         Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "train --topic"));
         InputFormat format = InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT));
-        RecordParser parser = new RecordParser(format, features, cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional);
+        RecordParser parser = new RecordParser(format, features, cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional,
+                Settings.jsonFields(cfg));
         List<double[]> rows = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
         Map<DeadLetterReason, Long> refused = new EnumMap<>(DeadLetterReason.class);

@@ -30,6 +30,7 @@ public final class RecordParser {
             .build();
 
     private final InputFormat format;
+    private final JsonFields fields;
     private final int dim;
     private final int maxBytes;
     private final boolean contextRequired;
@@ -50,7 +51,7 @@ public final class RecordParser {
      * @param contextRequired the model is conditional: a context (value field, or else the key) is needed
      */
     public RecordParser(InputFormat format, int dim, int maxBytes, boolean contextRequired) {
-        this(format, dim, null, maxBytes, contextRequired);
+        this(format, dim, null, maxBytes, contextRequired, JsonFields.DEFAULT);
     }
 
     /**
@@ -60,10 +61,21 @@ public final class RecordParser {
      * @param featureNames the model's feature names, in slot order
      */
     public RecordParser(InputFormat format, java.util.List<String> featureNames, int maxBytes, boolean contextRequired) {
-        this(format, featureNames.size(), featureNames, maxBytes, contextRequired);
+        this(format, featureNames.size(), featureNames, maxBytes, contextRequired, JsonFields.DEFAULT);
     }
 
-    private RecordParser(InputFormat format, int dim, java.util.List<String> featureNames, int maxBytes, boolean contextRequired) {
+    /**
+     * A parser of named-field JSON objects whose context and event time are in fields of other names
+     * ({@code input.json.context.field}, {@code input.json.ts.field}).
+     */
+    public RecordParser(InputFormat format, java.util.List<String> featureNames, int maxBytes, boolean contextRequired,
+                        JsonFields fields) {
+        this(format, featureNames.size(), featureNames, maxBytes, contextRequired, fields);
+    }
+
+    private RecordParser(InputFormat format, int dim, java.util.List<String> featureNames, int maxBytes, boolean contextRequired,
+                         JsonFields fields) {
+        this.fields = fields;
         this.format = format;
         this.dim = dim;
         this.maxBytes = maxBytes;
@@ -229,48 +241,42 @@ public final class RecordParser {
                 while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
                     JsonToken v = p.nextToken();
-                    switch (name) {
-                        case "features" -> {
-                            if (v != JsonToken.START_ARRAY) {
-                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"features\" must be an array of numbers");
-                            }
-                            readArray(p);
-                            sawFeatures = true;
+                    // The context and event-time fields have configurable names (JsonFields), hence no switch.
+                    if (name.equals("features")) {
+                        if (v != JsonToken.START_ARRAY) {
+                            throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"features\" must be an array of numbers");
                         }
-                        case "context" -> {
-                            if (v == JsonToken.VALUE_STRING) {
-                                out.context = p.getText();
-                            } else if (v == JsonToken.VALUE_NUMBER_INT) {
-                                out.context = p.getText();
-                            } else if (v != JsonToken.VALUE_NULL) {
-                                throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "\"context\" must be a string");
-                            }
+                        readArray(p);
+                        sawFeatures = true;
+                    } else if (name.equals(fields.context())) {
+                        if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
+                            out.context = p.getText();
+                        } else if (v != JsonToken.VALUE_NULL) {
+                            throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "\"" + name + "\" (the context) must be a string");
                         }
-                        case "ts" -> {
-                            if (v == JsonToken.VALUE_NUMBER_INT) {
-                                out.timestamp = p.getLongValue();
-                            } else if (v == JsonToken.VALUE_STRING) {
-                                // What many JSON producers write: "2026-11-27T03:00:00Z".
-                                Long ms = EventTime.parse(p.getText().trim());
-                                if (ms == null) {
-                                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"ts\" '" + abbreviate(p.getText())
-                                            + "' is neither epoch milliseconds nor an ISO-8601 instant (2026-11-27T03:00:00Z) or date");
-                                }
-                                out.timestamp = ms;
-                            } else if (v != JsonToken.VALUE_NULL) {
-                                throw new BadRecordException(DeadLetterReason.BAD_JSON,
-                                        "\"ts\" must be epoch milliseconds or an ISO-8601 instant");
+                    } else if (name.equals(fields.ts())) {
+                        if (v == JsonToken.VALUE_NUMBER_INT) {
+                            out.timestamp = p.getLongValue();
+                        } else if (v == JsonToken.VALUE_STRING) {
+                            // What many JSON producers write: "2026-11-27T03:00:00Z".
+                            Long ms = EventTime.parse(p.getText().trim());
+                            if (ms == null) {
+                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"" + name + "\" '" + abbreviate(p.getText())
+                                        + "' is neither epoch milliseconds nor an ISO-8601 instant (2026-11-27T03:00:00Z) or date");
                             }
+                            out.timestamp = ms;
+                        } else if (v != JsonToken.VALUE_NULL) {
+                            throw new BadRecordException(DeadLetterReason.BAD_JSON,
+                                    "\"" + name + "\" (the event time) must be epoch milliseconds or an ISO-8601 instant");
                         }
-                        default -> {
-                            Integer slot = slotByName == null ? null : slotByName.get(name);
-                            if (slot == null) {
-                                p.skipChildren(); // other fields are allowed and ignored
-                            } else {
-                                BadRecordException e = readNamed(p, v, name, slot);
-                                namedError = namedError == null ? e : namedError;
-                                namedCount++;
-                            }
+                    } else {
+                        Integer slot = slotByName == null ? null : slotByName.get(name);
+                        if (slot == null) {
+                            p.skipChildren(); // other fields are allowed and ignored
+                        } else {
+                            BadRecordException e = readNamed(p, v, name, slot);
+                            namedError = namedError == null ? e : namedError;
+                            namedCount++;
                         }
                     }
                 }

@@ -115,7 +115,9 @@ public final class ConfigLoader {
             }
             parsed.put(k.name, value);
         }
-        return new AppConfig(parsed, kafka, sources);
+        AppConfig cfg = new AppConfig(parsed, kafka, sources);
+        Settings.jsonFields(cfg); // the one check across two keys: at start, whatever the command
+        return cfg;
     }
 
     private static String reason(ConfigException ex) {

@@ -32,6 +32,8 @@ public final class Settings {
 
     public static final String INPUT_TOPIC = "input.topic";
     public static final String INPUT_FORMAT = "input.format";
+    public static final String INPUT_JSON_CONTEXT_FIELD = "input.json.context.field";
+    public static final String INPUT_JSON_TS_FIELD = "input.json.ts.field";
     public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
     public static final String DLQ_MAX_RECORD_BYTES = "dlq.max.record.bytes";
     public static final String MODEL_PATH = "model.path";
@@ -78,6 +80,35 @@ public final class Settings {
                 return "1-200 characters of [a-zA-Z0-9._-]";
             }
         };
+    }
+
+    /** A json field name: 1-200 characters, not "features" (the array of values). */
+    static ConfigDef.Validator jsonFieldName() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                String v = value == null ? "" : value.toString();
+                if (v.isBlank() || v.length() > 200 || v.equals("features")) {
+                    throw new ConfigException(name, value, "must be a field name of 1-200 characters other than \"features\"");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "a field name other than \"features\"";
+            }
+        };
+    }
+
+    /** The json input's context and event-time field names; the two must differ. */
+    public static io.latentstream.codec.JsonFields jsonFields(AppConfig cfg) {
+        String context = cfg.getString(INPUT_JSON_CONTEXT_FIELD);
+        String ts = cfg.getString(INPUT_JSON_TS_FIELD);
+        if (context.equals(ts)) {
+            throw new ConfigError(INPUT_JSON_TS_FIELD, "bad value '" + ts + "' for setting '" + INPUT_JSON_TS_FIELD + "' ("
+                    + cfg.sourceOf(INPUT_JSON_TS_FIELD) + "): it must differ from " + INPUT_JSON_CONTEXT_FIELD);
+        }
+        return new io.latentstream.codec.JsonFields(context, ts);
     }
 
     /** The validator v, or an empty value (which means "the default"). */
@@ -152,6 +183,12 @@ public final class Settings {
                             + "named as the model's features; plain, or in Schema Registry framing as the JSON Schema "
                             + "serializer writes it), csv (numbers, optional quoted "
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
+            .define(INPUT_JSON_CONTEXT_FIELD, Type.STRING, "context", jsonFieldName(), Importance.MEDIUM,
+                    "json input: the field holding the entity id (the context of a conditional model), e.g. device_id; "
+                            + "a record without it uses its key.")
+            .define(INPUT_JSON_TS_FIELD, Type.STRING, "ts", jsonFieldName(), Importance.MEDIUM,
+                    "json input: the field holding the event time (epoch milliseconds or ISO-8601 text), e.g. timestamp; "
+                            + "score records carry it as ts, and a record without it gets its Kafka timestamp.")
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")
             .define(DLQ_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(4096, 64 << 20), Importance.LOW,

@@ -191,7 +191,7 @@ public final class Retrainer {
         SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
                 cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
                 Run.of(trigger, acceptNewNormal).flagged, cfg.getInt(Settings.RETRAIN_NEW_CONTEXT_MIN_SAMPLES),
-                Duration.ofMinutes(2));
+                Settings.jsonFields(cfg), Duration.ofMinutes(2));
         int trainable = w.data() == null ? 0 : w.data().trainableRows();
         meters.samplesWindow(trainable);
         int min = cfg.getInt(Settings.RETRAIN_MIN_SAMPLES);

@@ -57,7 +57,7 @@ public final class SamplesWindow {
 
     public static Window read(String bootstrap, Map<String, String> kafkaOverrides, String topic, ModelBundle champion,
                               long windowMs, int maxSamples, long seed, Flagged flaggedRows, int newContextMinRows,
-                              Duration timeout) {
+                              io.latentstream.codec.JsonFields jsonFields, Duration timeout) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
@@ -104,7 +104,8 @@ public final class SamplesWindow {
                     Header fh = r.headers().lastHeader(DeadLetterHeaders.FORMAT);
                     InputFormat format = fh == null ? InputFormat.JSON
                             : InputFormat.parse(new String(fh.value(), StandardCharsets.UTF_8));
-                    RecordParser parser = parsers.computeIfAbsent(format, f -> new RecordParser(f, champion.features(), 16 << 20, conditional));
+                    RecordParser parser = parsers.computeIfAbsent(format, f -> new RecordParser(f, champion.features(), 16 << 20, conditional,
+                            jsonFields));
                     ParsedRecord rec;
                     try {
                         rec = parser.parse(r.key(), r.value());

@@ -33,6 +33,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int topFeatures;
     private final boolean everyScore;
     private final int dlqMaxBytes;
+    private final io.latentstream.codec.JsonFields jsonFields;
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
     private ProcessorContext<byte[], byte[]> ctx;
@@ -45,7 +46,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private byte[] versionHeader;
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
-                     double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes) {
+                     double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes,
+                     io.latentstream.codec.JsonFields jsonFields) {
         this.model = model;
         this.meters = meters;
         this.format = format;
@@ -55,6 +57,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.topFeatures = topFeatures;
         this.everyScore = everyScore;
         this.dlqMaxBytes = dlqMaxBytes;
+        this.jsonFields = jsonFields;
     }
 
     @Override
@@ -125,7 +128,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void switchTo(FastScorer s) {
         scorer = s;
         scratch = s.newScratch();
-        parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional());
+        parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional(), jsonFields);
         writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
         versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
     }

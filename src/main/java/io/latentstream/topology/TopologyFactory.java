@@ -42,10 +42,11 @@ public final class TopologyFactory {
         int top = cfg.getInt(Settings.SCORE_TOP_FEATURES);
         boolean everyScore = cfg.getBoolean(Settings.SCORES_ENABLED);
         int dlqMax = cfg.getInt(Settings.DLQ_MAX_RECORD_BYTES);
+        io.latentstream.codec.JsonFields fields = Settings.jsonFields(cfg);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.input());
         topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top, everyScore,
-                dlqMax), SOURCE);
+                dlqMax, fields), SOURCE);
         ByteArraySerializer ser = new ByteArraySerializer();
         topology.addSink(LATENTS_SINK, t.latents(), ser, ser, PROCESSOR);
         topology.addSink(SCORES_SINK, t.scores(), ser, ser, PROCESSOR);

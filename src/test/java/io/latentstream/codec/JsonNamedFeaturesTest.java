@@ -36,6 +36,26 @@ class JsonNamedFeaturesTest {
     }
 
     @Test
+    void contextAndEventTimeFieldsCanHaveTheProducersNames() throws Exception {
+        RecordParser named = new RecordParser(InputFormat.JSON, List.of("temp", "rpm", "vibration"), 4096, true,
+                new JsonFields("device_id", "time"));
+        ParsedRecord r = named.parse(null, ("{\"device_id\":\"pump-3\",\"time\":\"2026-01-01T00:00:00Z\",\"temp\":61.5,"
+                + "\"rpm\":1500,\"vibration\":0.25,\"context\":\"not this\",\"ts\":1}").getBytes(StandardCharsets.UTF_8));
+        assertEquals("pump-3", r.context);
+        assertEquals(1_767_225_600_000L, r.timestamp);
+        assertArrayEquals(new float[] {61.5f, 1500f, 0.25f}, r.features);
+        // Without its context field and without a key, a record for a conditional model is still a BAD_CONTEXT dead letter.
+        BadRecordException e = assertThrows(BadRecordException.class, () -> named.parse(null,
+                "{\"temp\":1,\"rpm\":2,\"vibration\":3,\"context\":\"pump-3\"}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(DeadLetterReason.BAD_CONTEXT, e.reason());
+        e = assertThrows(BadRecordException.class, () -> named.parse(null,
+                "{\"device_id\":\"p\",\"time\":\"noon\",\"temp\":1,\"rpm\":2,\"vibration\":3}".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().startsWith("\"time\" 'noon' is neither epoch milliseconds"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new JsonFields("id", "id"));
+        assertThrows(IllegalArgumentException.class, () -> new JsonFields("features", "ts"));
+    }
+
+    @Test
     void aFeaturesArrayWinsOverNamedFields() throws Exception {
         assertArrayEquals(new float[] {1f, 2f, 3f}, parse("{\"temp\":9,\"features\":[1,2,3],\"rpm\":9}").features);
         assertArrayEquals(new float[] {1f, 2f, 3f}, parse("{\"temp\":null,\"rpm\":{\"x\":1},\"features\":[1,2,3]}").features,

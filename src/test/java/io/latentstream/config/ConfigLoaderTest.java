@@ -66,6 +66,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void jsonFieldNamesAreCheckedAtStart() {
+        AppConfig c = ConfigLoader.load(null, Map.of(), Map.of("input.json.context.field", "device_id", "input.json.ts.field", "time"));
+        assertEquals(new io.latentstream.codec.JsonFields("device_id", "time"), Settings.jsonFields(c));
+        ConfigError same = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, Map.of(),
+                Map.of("input.json.context.field", "id", "input.json.ts.field", "id")));
+        assertEquals("bad value 'id' for setting 'input.json.ts.field' (flag): it must differ from input.json.context.field",
+                same.getMessage());
+        ConfigError features = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, Map.of(),
+                Map.of("input.json.context.field", "features")));
+        assertTrue(features.getMessage().contains("'input.json.context.field'"), features.getMessage());
+    }
+
+    @Test
     void unknownKafkaKeyFails() {
         ConfigError e = assertThrows(ConfigError.class,
                 () -> ConfigLoader.load(null, Map.of(), Map.of("kafka.sasl.mechansim", "PLAIN")));

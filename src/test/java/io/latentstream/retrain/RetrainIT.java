@@ -297,7 +297,7 @@ class RetrainIT {
             }
             for (SamplesWindow.Flagged mode : new SamplesWindow.Flagged[] {SamplesWindow.Flagged.EXCLUDE, SamplesWindow.Flagged.MAJORITY_CONTEXTS}) {
                 SamplesWindow.Window w = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
-                        mode, 20, Duration.ofSeconds(30));
+                        mode, 20, io.latentstream.codec.JsonFields.DEFAULT, Duration.ofSeconds(30));
                 assertEquals(635, w.data().rows(), mode + ": every sample is in the window");
                 assertEquals(603, w.data().trainableRows(), mode + ": the 32 flagged ones of known or rare entities are not trained on");
                 for (int i = 0; i < w.data().rows(); i++) {
@@ -314,10 +314,10 @@ class RetrainIT {
                 assertEquals("7", w.provenance().get("unparsed"));
             }
             SamplesWindow.Window all = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
-                    SamplesWindow.Flagged.INCLUDE, 20, Duration.ofSeconds(30));
+                    SamplesWindow.Flagged.INCLUDE, 20, io.latentstream.codec.JsonFields.DEFAULT, Duration.ofSeconds(30));
             assertEquals(635, all.data().trainableRows(), "accept-new-normal trains on every sample");
             SamplesWindow.Window off = SamplesWindow.read(bootstrap, Map.of(), samples, TestModels.golden(), 3_600_000, 10_000, 1,
-                    SamplesWindow.Flagged.EXCLUDE, 0, Duration.ofSeconds(30));
+                    SamplesWindow.Flagged.EXCLUDE, 0, io.latentstream.codec.JsonFields.DEFAULT, Duration.ofSeconds(30));
             assertEquals(635 - 42, off.data().trainableRows(), "with retrain.new.context.min.samples=0 every flagged sample is held out");
             assertEquals(null, off.provenance().get("new_contexts"));
         }

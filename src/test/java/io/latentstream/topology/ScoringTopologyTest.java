@@ -110,6 +110,17 @@ class ScoringTopologyTest {
         assertTrue(out(cfg, "dlq").isEmpty());
     }
 
+    @Test
+    void contextAndEventTimeComeFromTheFieldsTheSettingsName() throws Exception {
+        AppConfig cfg = config(Map.of("input.json.context.field", "device_id", "input.json.ts.field", "time"));
+        var in = start(cfg);
+        in.pipeInput(null, b("{\"time\":\"2026-01-01T00:00:00Z\",\"device_id\":\"b\",\"features\":[12,8,11,9,10.5]}"));
+        JsonNode s = JSON.readTree(out(cfg, "scores").readRecordsToList().get(0).value());
+        assertEquals("b", s.get("context").asText());
+        assertEquals(1767225600000L, s.get("ts").asLong());
+        assertTrue(out(cfg, "dlq").isEmpty());
+    }
+
     /** A value as Confluent's Schema Registry serializers frame it: magic byte 0, 4-byte schema id, payload. */
     static byte[] framed(int schemaId, byte[] payload) {
         return ByteBuffer.allocate(5 + payload.length).put((byte) 0).putInt(schemaId).put(payload).array();

@@ -85,7 +85,8 @@ public final class DlqCommand implements Callable<Integer> {
             + "F32_ALIGN, DIM_MISMATCH, NON_FINITE, OVERSIZE, EMPTY, BAD_CONTEXT, PROCESSING_ERROR.")
     List<String> reasons = List.of();
 
-    @Option(names = "--key", paramLabel = "KEY", description = "Only dead letters with this record key, the entity id (repeatable).")
+    @Option(names = "--key", paramLabel = "KEY", description = "Only dead letters with this record key, the entity id (repeatable); a binary "
+            + "key (e.g. LongSerializer's) as 0x and its bytes in hex.")
     List<String> keys = List.of();
 
     @Option(names = "--json", description = "One JSON object per line, with the exact value in value_base64.")

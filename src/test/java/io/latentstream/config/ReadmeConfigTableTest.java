@@ -24,6 +24,21 @@ class ReadmeConfigTableTest {
                 "README configuration table is out of date: paste the output of `latentstream config keys`");
     }
 
+    /** "Running against your Kafka" shows an app.properties that users copy: it must load as it is. */
+    @Test
+    void readmeExamplePropertiesFileLoads(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int b = readme.indexOf("\n# app.properties");
+        assertTrue(b >= 0, "README.md shows an app.properties");
+        String block = readme.substring(b + 1, readme.indexOf("\n```", b));
+        Path f = dir.resolve("app.properties");
+        Files.writeString(f, block);
+        AppConfig c = ConfigLoader.load(f, java.util.Map.of(), java.util.Map.of());
+        assertEquals("sensors", c.getString(Settings.INPUT_TOPIC));
+        assertEquals("json", c.getString(Settings.INPUT_FORMAT));
+        assertEquals("SASL_SSL", c.kafkaOverrides().get("security.protocol"));
+    }
+
     @Test
     void kafkaRangesReadAsRanges() {
         assertEquals("0 to 19", Settings.readableRange("[0,...,19]"));

@@ -320,6 +320,35 @@ class RetrainIT {
                     SamplesWindow.Flagged.EXCLUDE, 0, io.latentstream.codec.JsonFields.DEFAULT, Duration.ofSeconds(30));
             assertEquals(635 - 42, off.data().trainableRows(), "with retrain.new.context.min.samples=0 every flagged sample is held out");
             assertEquals(null, off.provenance().get("new_contexts"));
+
+            // Samples as a producer wrote them: keyless json in Schema Registry framing, the entity in
+            // "device_id", the event time as ISO text. The retrainer reads them with the processor's
+            // input.json.* names; with the default names they have no context and cannot train.
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "hr", 1, false);
+            }
+            String renamed = "hr.samples";
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int i = 0; i < 40; i++) {
+                    byte[] json = String.format(Locale.ROOT, "{\"device_id\":\"b\",\"time\":\"2026-11-27T03:%02d:00Z\",\"features\":[10,10,10,10,%d]}",
+                            i, 10 + i % 3).getBytes(StandardCharsets.UTF_8);
+                    byte[] framed = java.nio.ByteBuffer.allocate(5 + json.length).put((byte) 0).putInt(42).put(json).array();
+                    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(renamed, null, t0 + i * 10L, null, framed);
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8))
+                            .add(DeadLetterHeaders.ANOMALY, "false".getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
+            }
+            SamplesWindow.Window named = SamplesWindow.read(bootstrap, Map.of(), renamed, TestModels.golden(), 3_600_000, 10_000, 1,
+                    SamplesWindow.Flagged.EXCLUDE, 20, new io.latentstream.codec.JsonFields("device_id", "time"), Duration.ofSeconds(30));
+            assertEquals(40, named.data().rows());
+            assertEquals(0, named.unparsed());
+            assertTrue(java.util.Arrays.stream(named.data().contexts()).allMatch("b"::equals), "entity b, from device_id");
+            SamplesWindow.Window defaults = SamplesWindow.read(bootstrap, Map.of(), renamed, TestModels.golden(), 3_600_000, 10_000, 1,
+                    SamplesWindow.Flagged.EXCLUDE, 20, io.latentstream.codec.JsonFields.DEFAULT, Duration.ofSeconds(30));
+            assertEquals(null, defaults.data());
+            assertEquals(40, defaults.unparsed(), "no context field, no key: not trainable for a conditional model");
         }
     }
 

@@ -8,6 +8,8 @@ public final class ParsedRecord {
     public final float[] features;
     public int dim;
     public String context;
+    /** The record key as text ({@link RecordKeys#text}), null without one: decoded once, for the context and the score record. */
+    public String key;
     /** Event time from the value ("ts" in JSON), or -1 when absent. */
     public long timestamp;
 
@@ -18,6 +20,7 @@ public final class ParsedRecord {
     void reset() {
         dim = 0;
         context = null;
+        key = null;
         timestamp = -1;
     }
 }

@@ -113,8 +113,9 @@ public final class RecordParser {
             case JSON -> parseJson(value);
             default -> throw new IllegalStateException(format.toString());
         }
+        out.key = RecordKeys.text(key);
         if (out.context == null && key != null && key.length > 0) {
-            out.context = RecordKeys.text(key); // the record key is the entity id
+            out.context = out.key; // the record key is the entity id
         }
         if (contextRequired) {
             if (out.context == null || out.context.isBlank()) {

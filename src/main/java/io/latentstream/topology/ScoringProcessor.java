@@ -4,7 +4,6 @@ import io.latentstream.codec.BadRecordException;
 import io.latentstream.codec.InputFormat;
 import io.latentstream.codec.LatentFrame;
 import io.latentstream.codec.ParsedRecord;
-import io.latentstream.codec.RecordKeys;
 import io.latentstream.codec.RecordParser;
 import io.latentstream.codec.ScoreRecordWriter;
 import io.latentstream.model.FastScorer;
@@ -99,7 +98,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         byte[] frame = LatentFrame.encode(scorer.version(), scratch.latent, scorer.latentDim(), encoding);
         ctx.forward(new Record<>(record.key(), frame, record.timestamp(), h), TopologyFactory.LATENTS_SINK);
         if (everyScore || anomaly) {
-            String key = RecordKeys.text(record.key());
+            String key = r.key;
             byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
                     scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions);
             if (everyScore) {

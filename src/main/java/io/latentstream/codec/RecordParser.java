@@ -235,55 +235,12 @@ public final class RecordParser {
             if (t == JsonToken.START_ARRAY) {
                 readArray(p);
             } else if (t == JsonToken.START_OBJECT) {
-                boolean sawFeatures = false;
-                int namedCount = 0;
-                BadRecordException namedError = null;
                 records++;
-                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    JsonToken v = p.nextToken();
-                    // The context and event-time fields have configurable names (JsonFields), hence no switch.
-                    if (name.equals("features")) {
-                        if (v != JsonToken.START_ARRAY) {
-                            throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"features\" must be an array of numbers");
-                        }
-                        readArray(p);
-                        sawFeatures = true;
-                    } else if (name.equals(fields.context())) {
-                        if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
-                            out.context = p.getText();
-                        } else if (v != JsonToken.VALUE_NULL) {
-                            throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "\"" + name + "\" (the context) must be a string");
-                        }
-                    } else if (name.equals(fields.ts())) {
-                        if (v == JsonToken.VALUE_NUMBER_INT) {
-                            out.timestamp = p.getLongValue();
-                        } else if (v == JsonToken.VALUE_STRING) {
-                            // What many JSON producers write: "2026-11-27T03:00:00Z".
-                            Long ms = EventTime.parse(p.getText().trim());
-                            if (ms == null) {
-                                throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"" + name + "\" '" + abbreviate(p.getText())
-                                        + "' is neither epoch milliseconds nor an ISO-8601 instant (2026-11-27T03:00:00Z) or date");
-                            }
-                            out.timestamp = ms;
-                        } else if (v != JsonToken.VALUE_NULL) {
-                            throw new BadRecordException(DeadLetterReason.BAD_JSON,
-                                    "\"" + name + "\" (the event time) must be epoch milliseconds or an ISO-8601 instant");
-                        }
-                    } else {
-                        Integer slot = slotByName == null ? null : slotByName.get(name);
-                        if (slot == null) {
-                            p.skipChildren(); // other fields are allowed and ignored
-                        } else {
-                            BadRecordException e = readNamed(p, v, name, slot);
-                            namedError = namedError == null ? e : namedError;
-                            namedCount++;
-                        }
-                    }
-                }
-                if (t != JsonToken.END_OBJECT) {
-                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
-                }
+                sawFeatures = false;
+                namedCount = 0;
+                namedError = null;
+                inEnvelope = false;
+                readFields(p, true);
                 if (!sawFeatures) {
                     if (namedError != null) {
                         throw namedError;
@@ -299,6 +256,81 @@ public final class RecordParser {
             }
         } catch (IOException | RuntimeException e) {
             throw new BadRecordException(DeadLetterReason.BAD_JSON, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * Kafka Connect's JsonConverter with {@code schemas.enable=true} (its default) wraps every value as
+     * {@code {"schema":{...},"payload":{...}}}: the record is the payload. An object whose first field
+     * is "schema" is read as such an envelope, so its "payload" (an object, or an array of numbers)
+     * holds the fields; without that first field a "payload" field is an ordinary one, ignored.
+     */
+    private static final String CONNECT_SCHEMA = "schema";
+    private static final String CONNECT_PAYLOAD = "payload";
+
+    // State of the object being read (one record at a time).
+    private boolean sawFeatures;
+    private int namedCount;
+    private BadRecordException namedError;
+    private boolean inEnvelope;
+
+    /** The fields of an object, after its START_OBJECT, through its END_OBJECT. */
+    private void readFields(JsonParser p, boolean top) throws IOException, BadRecordException {
+        JsonToken t;
+        boolean first = true;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            // The context and event-time fields have configurable names (JsonFields), hence no switch.
+            if (name.equals("features")) {
+                if (v != JsonToken.START_ARRAY) {
+                    throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"features\" must be an array of numbers");
+                }
+                readArray(p);
+                sawFeatures = true;
+            } else if (name.equals(fields.context())) {
+                if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
+                    out.context = p.getText();
+                } else if (v != JsonToken.VALUE_NULL) {
+                    throw new BadRecordException(DeadLetterReason.BAD_CONTEXT, "\"" + name + "\" (the context) must be a string");
+                }
+            } else if (name.equals(fields.ts())) {
+                if (v == JsonToken.VALUE_NUMBER_INT) {
+                    out.timestamp = p.getLongValue();
+                } else if (v == JsonToken.VALUE_STRING) {
+                    // What many JSON producers write: "2026-11-27T03:00:00Z".
+                    Long ms = EventTime.parse(p.getText().trim());
+                    if (ms == null) {
+                        throw new BadRecordException(DeadLetterReason.BAD_JSON, "\"" + name + "\" '" + abbreviate(p.getText())
+                                + "' is neither epoch milliseconds nor an ISO-8601 instant (2026-11-27T03:00:00Z) or date");
+                    }
+                    out.timestamp = ms;
+                } else if (v != JsonToken.VALUE_NULL) {
+                    throw new BadRecordException(DeadLetterReason.BAD_JSON,
+                            "\"" + name + "\" (the event time) must be epoch milliseconds or an ISO-8601 instant");
+                }
+            } else {
+                Integer slot = slotByName == null ? null : slotByName.get(name);
+                if (slot != null) {
+                    BadRecordException e = readNamed(p, v, name, slot);
+                    namedError = namedError == null ? e : namedError;
+                    namedCount++;
+                } else if (top && first && name.equals(CONNECT_SCHEMA)) {
+                    inEnvelope = true;
+                    p.skipChildren();
+                } else if (inEnvelope && top && name.equals(CONNECT_PAYLOAD) && v == JsonToken.START_OBJECT) {
+                    readFields(p, false);
+                } else if (inEnvelope && top && name.equals(CONNECT_PAYLOAD) && v == JsonToken.START_ARRAY) {
+                    readArray(p);
+                    sawFeatures = true;
+                } else {
+                    p.skipChildren(); // other fields are allowed and ignored
+                }
+            }
+            first = false;
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
         }
     }
 
@@ -323,14 +355,18 @@ public final class RecordParser {
             return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
                     + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())));
         }
+        boolean text = v == JsonToken.VALUE_STRING;
         p.skipChildren(); // an object or array in its place
-        return new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" is not a number");
+        return new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" is not a number"
+                // JsonConverter writes a Decimal column (JDBC, Debezium) as base64 text unless told otherwise.
+                + (text && inEnvelope ? " (a Kafka Connect Decimal? set decimal.format=NUMERIC on the JsonConverter)" : ""));
     }
 
     /** An object without a "features" array: its fields named as the model's features, every one of them. */
     private void takeNamed(int namedCount) throws BadRecordException {
         if (slotByName == null || namedCount == 0) {
-            throw new BadRecordException(DeadLetterReason.BAD_JSON, "object has no \"features\" array"
+            throw new BadRecordException(DeadLetterReason.BAD_JSON, (inEnvelope ? "the Kafka Connect envelope's payload" : "object")
+                    + " has no \"features\" array"
                     + (slotByName == null ? "" : " and no field named as a model feature (" + firstNames() + ")"));
         }
         if (namedCount < dim) {

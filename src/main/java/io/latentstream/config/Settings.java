@@ -180,8 +180,9 @@ public final class Settings {
                             + "but not one latentstream writes.")
             .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.ValidString.in("json", "csv", "f32"), Importance.HIGH,
                     "Value format: json (array, object with features/context/ts, or object with one field per feature "
-                            + "named as the model's features; plain, or in Schema Registry framing as the JSON Schema "
-                            + "serializer writes it), csv (numbers, optional quoted "
+                            + "named as the model's features; plain, in Schema Registry framing as the JSON Schema "
+                            + "serializer writes it, or in the {schema, payload} envelope of Kafka Connect's JsonConverter), "
+                            + "csv (numbers, optional quoted "
                             + "context first) or f32 (little-endian float32 array). The record key is the entity id.")
             .define(INPUT_JSON_CONTEXT_FIELD, Type.STRING, "context", jsonFieldName(), Importance.MEDIUM,
                     "json input: the field holding the entity id (the context of a conditional model), e.g. device_id; "

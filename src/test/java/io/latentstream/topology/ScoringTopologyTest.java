@@ -182,6 +182,39 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void kafkaConnectJsonEnvelopesScoreLikeTheArray() throws Exception {
+        AppConfig cfg = config(Map.of("input.json.context.field", "device_id", "input.json.ts.field", "time"));
+        var in = start(cfg);
+        List<String> names = TestModels.golden().features();
+        float[] x = {12, 8, 11, 9, 10.5f};
+        // As an MQTT or JDBC source connector writes them through Connect's JsonConverter (schemas.enable=true).
+        var schema = org.apache.kafka.connect.data.SchemaBuilder.struct().name("reading")
+                .field("device_id", org.apache.kafka.connect.data.Schema.STRING_SCHEMA)
+                .field("time", org.apache.kafka.connect.data.Timestamp.SCHEMA);
+        for (String n : names) {
+            schema.field(n, org.apache.kafka.connect.data.Schema.FLOAT32_SCHEMA);
+        }
+        var struct = new org.apache.kafka.connect.data.Struct(schema.build()).put("device_id", "b")
+                .put("time", new java.util.Date(1767225600000L));
+        for (int j = 0; j < names.size(); j++) {
+            struct.put(names.get(j), x[j]);
+        }
+        var converter = new org.apache.kafka.connect.json.JsonConverter();
+        converter.configure(Map.of("converter.type", "value"));
+        in.pipeInput(b("b"), b("[12,8,11,9,10.5]"));
+        in.pipeInput(null, converter.fromConnectData("sensors", struct.schema(), struct));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(2, scores.size());
+        JsonNode fromArray = JSON.readTree(scores.get(0).value());
+        JsonNode fromConnect = JSON.readTree(scores.get(1).value());
+        assertEquals(fromArray.get("score"), fromConnect.get("score"));
+        assertEquals(fromArray.get("top_features"), fromConnect.get("top_features"));
+        assertEquals("b", fromConnect.get("context").asText());
+        assertEquals(1767225600000L, fromConnect.get("ts").asLong());
+        assertTrue(out(cfg, "dlq").isEmpty());
+    }
+
+    @Test
     void csvWithQuotedContextAndF32WithKeyAreScored() {
         AppConfig csv = config(Map.of("input.format", "csv"));
         var in = start(csv);

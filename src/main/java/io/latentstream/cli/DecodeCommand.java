@@ -79,7 +79,8 @@ public final class DecodeCommand implements Callable<Integer> {
     TimeRangeOptions times;
 
     @Option(names = "--key", paramLabel = "KEY", description = "Topic input: only frames with this record key, the entity id "
-            + "(repeatable); a binary key (e.g. LongSerializer's) as 0x and its bytes in hex, as score records name it.")
+            + "(repeatable), as score records name it: a binary key (e.g. LongSerializer's) as 0x and its bytes in hex, "
+            + "a Kafka Connect JsonConverter key as its payload.")
     List<String> keys = List.of();
 
     @Option(names = "--follow", description = "Topic input: after the frames committed at start, keep decoding new ones as "

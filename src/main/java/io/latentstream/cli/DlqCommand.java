@@ -86,7 +86,7 @@ public final class DlqCommand implements Callable<Integer> {
     List<String> reasons = List.of();
 
     @Option(names = "--key", paramLabel = "KEY", description = "Only dead letters with this record key, the entity id (repeatable); a binary "
-            + "key (e.g. LongSerializer's) as 0x and its bytes in hex.")
+            + "key (e.g. LongSerializer's) as 0x and its bytes in hex, a Kafka Connect JsonConverter key as its payload.")
     List<String> keys = List.of();
 
     @Option(names = "--json", description = "One JSON object per line, with the exact value in value_base64.")

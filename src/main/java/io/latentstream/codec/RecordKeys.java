@@ -13,7 +13,10 @@ import java.util.HexFormat;
  * Decoding a binary key as UTF-8 would replace each invalid byte with U+FFFD, so ids 128 and 129
  * (8-byte longs ending 0x80 and 0x81) would both read as seven NULs and U+FFFD: two entities
  * sharing one context slot and one set of statistics, silently. Text keys stay as they are; any
- * other key is written {@code 0x} and its bytes in hex, one text per byte sequence.
+ * other key is written {@code 0x} and its bytes in hex, one text per byte sequence. A key written by
+ * Kafka Connect's JsonConverter with {@code schemas.enable=true} ({@code {"schema":{...},"payload":"pump-7"}},
+ * what a source connector's key converter writes by default) is its payload: the text of a string or
+ * number, the compact JSON of a struct ({@code {"id":7}}).
  */
 public final class RecordKeys {
     private static final HexFormat HEX = HexFormat.of();
@@ -34,7 +37,9 @@ public final class RecordKeys {
             }
         }
         if (printableAscii) {
-            return new String(key, StandardCharsets.ISO_8859_1); // the common case, on the per-record path
+            String ascii = new String(key, StandardCharsets.ISO_8859_1); // the common case, on the per-record path
+            return key.length > CONNECT_PREFIX.length() && key[0] == '{' && ascii.startsWith(CONNECT_PREFIX)
+                    ? connectPayload(ascii) : ascii;
         }
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -46,5 +51,27 @@ public final class RecordKeys {
             // a binary key: hex below
         }
         return "0x" + HEX.formatHex(key);
+    }
+
+    private static final String CONNECT_PREFIX = "{\"schema\":";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The payload of a Connect JsonConverter envelope; the key as it is when it is not one. */
+    private static String connectPayload(String key) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(key);
+            if (n.isObject() && n.size() == 2 && n.has("schema") && n.has("payload")) {
+                com.fasterxml.jackson.databind.JsonNode payload = n.get("payload");
+                if (payload.isValueNode() && !payload.isNull()) {
+                    return payload.asText();
+                }
+                if (payload.isContainerNode()) {
+                    return payload.toString();
+                }
+            }
+        } catch (java.io.IOException notJson) {
+            // a text key that only starts like an envelope
+        }
+        return key;
     }
 }

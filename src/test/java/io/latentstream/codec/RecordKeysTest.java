@@ -40,6 +40,26 @@ class RecordKeysTest {
     }
 
     @Test
+    void keysFromKafkaConnectsJsonConverterAreTheirPayload() {
+        org.apache.kafka.connect.json.JsonConverter keys = new org.apache.kafka.connect.json.JsonConverter();
+        keys.configure(java.util.Map.of("converter.type", "key")); // schemas.enable=true, its default
+        org.apache.kafka.connect.data.Schema str = org.apache.kafka.connect.data.Schema.STRING_SCHEMA;
+        byte[] pump = keys.fromConnectData("t", str, "pump-7");
+        assertEquals("{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"pump-7\"}",
+                new String(pump, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("pump-7", RecordKeys.text(pump), "the same entity as a StringSerializer key");
+        assertEquals("129", RecordKeys.text(keys.fromConnectData("t", org.apache.kafka.connect.data.Schema.INT64_SCHEMA, 129L)));
+        org.apache.kafka.connect.data.Schema idSchema = org.apache.kafka.connect.data.SchemaBuilder.struct()
+                .field("id", org.apache.kafka.connect.data.Schema.INT32_SCHEMA).build();
+        assertEquals("{\"id\":7}", RecordKeys.text(keys.fromConnectData("t", idSchema,
+                new org.apache.kafka.connect.data.Struct(idSchema).put("id", 7))), "a JDBC source's key struct");
+        // Text that only starts like an envelope stays as it is.
+        for (String k : new String[] {"{\"schema\":1", "{\"schema\":1,\"payload\":2,\"x\":3}", "{\"schema\":1,\"payload\":null}"}) {
+            assertEquals(k, RecordKeys.text(k.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
     void theParserTakesTheSameTextAsTheContext() throws Exception {
         RecordParser p = new RecordParser(InputFormat.JSON, 2, 1024, true);
         LongSerializer longs = new LongSerializer();

@@ -211,6 +211,14 @@ class ScoringTopologyTest {
         assertEquals(fromArray.get("top_features"), fromConnect.get("top_features"));
         assertEquals("b", fromConnect.get("context").asText());
         assertEquals(1767225600000L, fromConnect.get("ts").asLong());
+        // The key through Connect's JsonConverter as key.converter: the entity is its payload, "b".
+        var keys = new org.apache.kafka.connect.json.JsonConverter();
+        keys.configure(Map.of("converter.type", "key"));
+        in.pipeInput(keys.fromConnectData("sensors", org.apache.kafka.connect.data.Schema.STRING_SCHEMA, "b"), b("[12,8,11,9,10.5]"));
+        JsonNode keyed = JSON.readTree(out(cfg, "scores").readRecordsToList().get(0).value());
+        assertEquals("b", keyed.get("key").asText());
+        assertEquals("b", keyed.get("context").asText());
+        assertEquals(fromArray.get("score"), keyed.get("score"));
         assertTrue(out(cfg, "dlq").isEmpty());
     }
 

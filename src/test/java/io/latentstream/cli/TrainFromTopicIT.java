@@ -137,4 +137,53 @@ class TrainFromTopicIT {
         assertEquals(ExitCodes.USAGE, topicOnly.code());
         assertTrue(topicOnly.err().contains("are for --topic"), topicOnly.err());
     }
+
+    /**
+     * A topic a Kafka Connect source connector fills through JsonConverter (schemas.enable=true, its
+     * default, for keys and values): {"schema":…,"payload":…} on both sides. The records are read from
+     * their payloads and the key's payload is the entity.
+     */
+    @Test
+    void aModelFromATopicAKafkaConnectSourceFills() throws Exception {
+        Random rnd = new Random(12);
+        org.apache.kafka.connect.json.JsonConverter keys = new org.apache.kafka.connect.json.JsonConverter();
+        keys.configure(Map.of("converter.type", "key"));
+        org.apache.kafka.connect.json.JsonConverter values = new org.apache.kafka.connect.json.JsonConverter();
+        values.configure(Map.of("converter.type", "value"));
+        org.apache.kafka.connect.data.SchemaBuilder sb = org.apache.kafka.connect.data.SchemaBuilder.struct().name("reading")
+                .field("time", org.apache.kafka.connect.data.Timestamp.SCHEMA);
+        for (String n : NAMES) {
+            sb.field(n, org.apache.kafka.connect.data.Schema.FLOAT64_SCHEMA);
+        }
+        org.apache.kafka.connect.data.Schema schema = sb.build();
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String b = kafka.bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", b))) {
+                admin.createTopics(List.of(new NewTopic("connect-sensors", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", b),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int i = 0; i < 600; i++) {
+                    float[] x = reading(rnd, false);
+                    org.apache.kafka.connect.data.Struct v = new org.apache.kafka.connect.data.Struct(schema)
+                            .put("time", new java.util.Date(1_767_225_600_000L + 60_000L * i));
+                    for (int j = 0; j < NAMES.size(); j++) {
+                        v.put(NAMES.get(j), (double) x[j]);
+                    }
+                    p.send(new ProducerRecord<>("connect-sensors",
+                            keys.fromConnectData("connect-sensors", org.apache.kafka.connect.data.Schema.STRING_SCHEMA, "pump-" + i % 3),
+                            values.fromConnectData("connect-sensors", schema, v)));
+                }
+            }
+            Path model = dir.resolve("connect.lsb");
+            CliTest.Result r = CliTest.run("train", "--topic", "connect-sensors", "-b", b, "--features", String.join(",", NAMES),
+                    "--set", "input.json.ts.field=time", "--conditional", "--epochs", "5", "--out", model.toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertTrue(r.out().contains("read 600 records: 600 parsed"), r.out());
+            ModelBundle bundle = BundleCodec.read(model);
+            assertEquals(List.of("pump-0", "pump-1", "pump-2"), bundle.manifest().context().vocabulary().stream().sorted().toList());
+            assertEquals("600", bundle.manifest().training().window().get("records"));
+        }
+    }
 }

@@ -259,12 +259,7 @@ public final class RecordParser {
         }
     }
 
-    /**
-     * Kafka Connect's JsonConverter with {@code schemas.enable=true} (its default) wraps every value as
-     * {@code {"schema":{...},"payload":{...}}}: the record is the payload. An object whose first field
-     * is "schema" is read as such an envelope, so its "payload" (an object, or an array of numbers)
-     * holds the fields; without that first field a "payload" field is an ordinary one, ignored.
-     */
+    // The fields of Kafka Connect's JsonConverter envelope (see readFields).
     private static final String CONNECT_SCHEMA = "schema";
     private static final String CONNECT_PAYLOAD = "payload";
 
@@ -274,7 +269,13 @@ public final class RecordParser {
     private BadRecordException namedError;
     private boolean inEnvelope;
 
-    /** The fields of an object, after its START_OBJECT, through its END_OBJECT. */
+    /**
+     * The fields of an object, after its START_OBJECT, through its END_OBJECT. Kafka Connect's
+     * JsonConverter with {@code schemas.enable=true} (its default) wraps every value as
+     * {@code {"schema":{...},"payload":{...}}}: the record is the payload. A top-level object whose
+     * first field is "schema" is read as such an envelope, so its "payload" (an object, or an array of
+     * numbers) holds the fields; without that first field a "payload" field is an ordinary one, ignored.
+     */
     private void readFields(JsonParser p, boolean top) throws IOException, BadRecordException {
         JsonToken t;
         boolean first = true;

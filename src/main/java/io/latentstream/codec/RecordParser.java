@@ -352,6 +352,14 @@ public final class RecordParser {
             named[slot] = f;
             return null;
         }
+        if (v == JsonToken.VALUE_STRING && isNumberText(p.getText())) {
+            float f = parseNumberText(p.getText());
+            if (!Float.isFinite(f)) {
+                return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
+            }
+            named[slot] = f;
+            return null;
+        }
         if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
             return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
                     + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())));
@@ -407,6 +415,15 @@ public final class RecordParser {
                     throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
                 }
                 out.features[n++] = f;
+            } else if (t == JsonToken.VALUE_STRING && isNumberText(p.getText())) {
+                if (n >= dim) {
+                    throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
+                }
+                float f = parseNumberText(p.getText());
+                if (!Float.isFinite(f)) {
+                    throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
+                }
+                out.features[n++] = f;
             } else if (t == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText())) {
                 throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText());
             } else if (t == JsonToken.VALUE_NULL) {
@@ -419,6 +436,22 @@ public final class RecordParser {
             throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + n + " features, the model expects " + dim);
         }
         out.dim = n;
+    }
+
+    /**
+     * A number written as a JSON string ("61.2"): what Debezium writes for a decimal column with
+     * decimal.handling.mode=string, and many gateways for every value. Only text that is itself a JSON
+     * number counts (no spaces, no hex, no "1f"), so "N/A" or "hot" stays a BAD_JSON dead letter.
+     */
+    private static final java.util.regex.Pattern NUMBER_TEXT = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    private static boolean isNumberText(String s) {
+        return !s.isEmpty() && s.length() <= 64 && NUMBER_TEXT.matcher(s).matches();
+    }
+
+    /** Correctly rounded like Float.parseFloat, with the parser the JSON numbers go through. */
+    private static float parseNumberText(String s) {
+        return com.fasterxml.jackson.core.io.NumberInput.parseFloat(s, true);
     }
 
     private static boolean isNonFiniteWord(String s) {

@@ -137,6 +137,11 @@ class CodecPropertyTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals(Float.floatToIntBits(Float.parseFloat(cells[i])), Float.floatToIntBits(j.features[i]), "json " + list);
             }
+            // The same numbers as JSON strings ("61.2", as Debezium writes decimals in string mode) parse alike.
+            ParsedRecord q = json.parse(null, ("[\"" + String.join("\",\"", cells) + "\"]").getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Float.floatToIntBits(Float.parseFloat(cells[i])), Float.floatToIntBits(q.features[i]), "json text " + list);
+            }
             ParsedRecord v = csv.parse(null, list.getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < 3; i++) {
                 assertEquals(Float.floatToIntBits(Float.parseFloat(cells[i])), Float.floatToIntBits(v.features[i]), "csv " + list);
@@ -148,6 +153,16 @@ class CodecPropertyTest {
         }
         assertEquals(DeadLetterReason.BAD_CSV, assertThrows(BadRecordException.class,
                 () -> csv.parse(null, "1,2x,3".getBytes(StandardCharsets.UTF_8))).reason());
+        // Only text that is itself a JSON number: what Float.parseFloat would also take is refused.
+        for (String bad : List.of("", " 1", "1 ", "1f", "0x1p3", "+1", "01", "1.", ".5", "1e", "N/A", "12,5")) {
+            BadRecordException e = assertThrows(BadRecordException.class,
+                    () -> json.parse(null, ("[1,\"" + bad + "\",2]").getBytes(StandardCharsets.UTF_8)), bad);
+            assertEquals(DeadLetterReason.BAD_JSON, e.reason(), bad);
+        }
+        assertEquals(DeadLetterReason.NON_FINITE, assertThrows(BadRecordException.class,
+                () -> json.parse(null, "[1,\"1e39\",2]".getBytes(StandardCharsets.UTF_8))).reason());
+        assertEquals(DeadLetterReason.NON_FINITE, assertThrows(BadRecordException.class,
+                () -> json.parse(null, "[1,\"NaN\",2]".getBytes(StandardCharsets.UTF_8))).reason());
     }
 
     private static double score(FastScorer s, FastScorer.Scratch scratch, ParsedRecord r) {

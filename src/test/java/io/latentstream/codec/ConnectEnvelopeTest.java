@@ -86,6 +86,12 @@ class ConnectEnvelopeTest {
         // decimal.format=NUMERIC writes it as a number, which is read.
         ParsedRecord r = parser.parse(null, envelope(withDecimal, s, Map.of("decimal.format", "NUMERIC")));
         assertArrayEquals(new float[] {61.5f, 1500f, 0.25f}, r.features);
+        // Debezium's decimal.handling.mode=string: a string column holding the number's text, which is read.
+        Schema withText = SchemaBuilder.struct().name("reading")
+                .field("device_id", Schema.STRING_SCHEMA).field("temp", Schema.STRING_SCHEMA)
+                .field("rpm", Schema.INT32_SCHEMA).field("vibration", Schema.FLOAT32_SCHEMA).build();
+        Struct t = new Struct(withText).put("device_id", "pump-3").put("temp", "61.50").put("rpm", 1500).put("vibration", 0.25f);
+        assertArrayEquals(new float[] {61.5f, 1500f, 0.25f}, parser.parse(null, envelope(withText, t, Map.of())).features);
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +75,8 @@ class JsonNamedFeaturesTest {
         assertEquals(DeadLetterReason.NON_FINITE, refused("{\"temp\":\"NaN\",\"rpm\":2,\"vibration\":4}").reason());
         assertEquals(DeadLetterReason.NON_FINITE, refused("{\"temp\":1e60,\"rpm\":2,\"vibration\":4}").reason());
         assertEquals(DeadLetterReason.BAD_JSON, refused("{\"temp\":[1],\"rpm\":2,\"vibration\":4}").reason());
+        assertArrayEquals(new float[] {61.5f, 2f, 4f}, assertDoesNotThrow(() -> parse("{\"temp\":\"61.5\",\"rpm\":\"2\",\"vibration\":4}"))
+                .features, "numbers as JSON strings, as Debezium writes decimals in string mode");
         BadRecordException text = refused("{\"temp\":\"hot\",\"rpm\":2,\"vibration\":4}");
         assertEquals(DeadLetterReason.BAD_JSON, text.reason());
         assertTrue(text.getMessage().contains("\"temp\" is not a number"), text.getMessage());

@@ -230,6 +230,8 @@ public final class RecordParser {
             }
             from = REGISTRY_HEADER_BYTES;
         }
+        inEnvelope = false;
+        envelopeHasDecimal = false;
         try (JsonParser p = JSON.createParser(value, from, value.length - from)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
@@ -239,7 +241,6 @@ public final class RecordParser {
                 sawFeatures = false;
                 namedCount = 0;
                 namedError = null;
-                inEnvelope = false;
                 readFields(p, true);
                 if (!sawFeatures) {
                     if (namedError != null) {
@@ -268,6 +269,7 @@ public final class RecordParser {
     private int namedCount;
     private BadRecordException namedError;
     private boolean inEnvelope;
+    private boolean envelopeHasDecimal;
 
     /**
      * The fields of an object, after its START_OBJECT, through its END_OBJECT. Kafka Connect's
@@ -318,7 +320,7 @@ public final class RecordParser {
                     namedCount++;
                 } else if (top && first && name.equals(CONNECT_SCHEMA)) {
                     inEnvelope = true;
-                    p.skipChildren();
+                    skipSchema(p, v);
                 } else if (inEnvelope && top && name.equals(CONNECT_PAYLOAD) && v == JsonToken.START_OBJECT) {
                     readFields(p, false);
                 } else if (inEnvelope && top && name.equals(CONNECT_PAYLOAD) && v == JsonToken.START_ARRAY) {
@@ -333,6 +335,38 @@ public final class RecordParser {
         if (t != JsonToken.END_OBJECT) {
             throw new BadRecordException(DeadLetterReason.BAD_JSON, "malformed object");
         }
+    }
+
+    private static final String CONNECT_DECIMAL = "org.apache.kafka.connect.data.Decimal";
+
+    /**
+     * Skips the envelope's schema, noting whether it declares a Decimal: Connect writes those as base64
+     * text, which must not be taken for a number even when its characters happen to be digits ("1234").
+     */
+    private void skipSchema(JsonParser p, JsonToken v) throws IOException {
+        if (v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return; // the caller reports the truncated object
+            }
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            } else if (t == JsonToken.VALUE_STRING && p.getTextLength() == CONNECT_DECIMAL.length()
+                    && CONNECT_DECIMAL.equals(p.getText())) {
+                envelopeHasDecimal = true;
+            }
+        }
+    }
+
+    /** A string feature value to read as a number: JSON number text, unless the envelope's schema says Decimals are base64. */
+    private boolean numberInText(String s) {
+        return !(inEnvelope && envelopeHasDecimal) && isNumberText(s);
     }
 
     /**
@@ -352,7 +386,7 @@ public final class RecordParser {
             named[slot] = f;
             return null;
         }
-        if (v == JsonToken.VALUE_STRING && isNumberText(p.getText())) {
+        if (v == JsonToken.VALUE_STRING && numberInText(p.getText())) {
             float f = parseNumberText(p.getText());
             if (!Float.isFinite(f)) {
                 return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
@@ -415,7 +449,7 @@ public final class RecordParser {
                     throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
                 }
                 out.features[n++] = f;
-            } else if (t == JsonToken.VALUE_STRING && isNumberText(p.getText())) {
+            } else if (t == JsonToken.VALUE_STRING && numberInText(p.getText())) {
                 if (n >= dim) {
                     throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
                 }

@@ -83,6 +83,16 @@ class ConnectEnvelopeTest {
         assertEquals(DeadLetterReason.BAD_JSON, e.reason());
         assertTrue(e.getMessage().contains("\"temp\" is not a number (a Kafka Connect Decimal? set decimal.format=NUMERIC"),
                 e.getMessage());
+        // Base64 that happens to be all digits ("1234" is 0xD76DF8: unscaled -2658824, -26588.24) is not read as 1234:
+        // the envelope's schema declares a Decimal.
+        Struct digits = new Struct(withDecimal).put("device_id", "pump-3").put("temp", new BigDecimal("-26588.24"))
+                .put("rpm", 1500).put("vibration", 0.25f);
+        byte[] allDigits = envelope(withDecimal, digits, Map.of());
+        assertTrue(new String(allDigits, StandardCharsets.UTF_8).contains("\"temp\":\"1234\""), new String(allDigits, StandardCharsets.UTF_8));
+        e = assertThrows(BadRecordException.class, () -> parser.parse(null, allDigits));
+        assertTrue(e.getMessage().contains("a Kafka Connect Decimal?"), e.getMessage());
+        assertArrayEquals(new float[] {1f, 2f, 3f}, parser.parse(null, "{\"device_id\":\"p\",\"temp\":\"1\",\"rpm\":\"2\",\"vibration\":\"3\"}"
+                .getBytes(StandardCharsets.UTF_8)).features, "the next record, without an envelope, reads number text again");
         // decimal.format=NUMERIC writes it as a number, which is read.
         ParsedRecord r = parser.parse(null, envelope(withDecimal, s, Map.of("decimal.format", "NUMERIC")));
         assertArrayEquals(new float[] {61.5f, 1500f, 0.25f}, r.features);

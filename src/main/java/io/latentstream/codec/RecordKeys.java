@@ -29,28 +29,33 @@ public final class RecordKeys {
         if (key == null) {
             return null;
         }
-        boolean printableAscii = true;
+        String text = isPrintableAscii(key)
+                ? new String(key, StandardCharsets.ISO_8859_1) // the common case, on the per-record path
+                : utf8Text(key);
+        if (text == null) {
+            return "0x" + HEX.formatHex(key);
+        }
+        return text.startsWith(CONNECT_PREFIX) ? connectPayload(text) : text;
+    }
+
+    private static boolean isPrintableAscii(byte[] key) {
         for (byte b : key) {
             if (b < 0x20 || b == 0x7f) { // negative: a byte >= 0x80, not ASCII
-                printableAscii = false;
-                break;
+                return false;
             }
         }
-        if (printableAscii) {
-            String ascii = new String(key, StandardCharsets.ISO_8859_1); // the common case, on the per-record path
-            return key.length > CONNECT_PREFIX.length() && key[0] == '{' && ascii.startsWith(CONNECT_PREFIX)
-                    ? connectPayload(ascii) : ascii;
-        }
+        return true;
+    }
+
+    /** The key as UTF-8 text without control characters, or null when it is not. */
+    private static String utf8Text(byte[] key) {
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
-            if (s.codePoints().noneMatch(Character::isISOControl)) {
-                return s;
-            }
+            return s.codePoints().noneMatch(Character::isISOControl) ? s : null;
         } catch (CharacterCodingException notText) {
-            // a binary key: hex below
+            return null;
         }
-        return "0x" + HEX.formatHex(key);
     }
 
     private static final String CONNECT_PREFIX = "{\"schema\":";

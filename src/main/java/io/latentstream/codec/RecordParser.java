@@ -364,9 +364,18 @@ public final class RecordParser {
         }
     }
 
-    /** A string feature value to read as a number: JSON number text, unless the envelope's schema says Decimals are base64. */
-    private boolean numberInText(String s) {
-        return !(inEnvelope && envelopeHasDecimal) && isNumberText(s);
+    /**
+     * A feature value: a JSON number, or a string holding exactly one, unless the envelope's schema
+     * says its Decimals are base64 text.
+     */
+    private boolean isNumber(JsonParser p, JsonToken t) throws IOException {
+        return t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
+                || (t == JsonToken.VALUE_STRING && !envelopeHasDecimal && isNumberText(p.getText()));
+    }
+
+    /** The value of a token {@link #isNumber} accepted. */
+    private static float floatOf(JsonParser p, JsonToken t) throws IOException {
+        return t == JsonToken.VALUE_STRING ? parseNumberText(p.getText()) : p.getFloatValue();
     }
 
     /**
@@ -378,16 +387,8 @@ public final class RecordParser {
             return new BadRecordException(DeadLetterReason.BAD_JSON, "feature \"" + abbreviate(name) + "\" appears twice");
         }
         namedIn[slot] = records;
-        if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
-            float f = p.getFloatValue();
-            if (!Float.isFinite(f)) {
-                return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
-            }
-            named[slot] = f;
-            return null;
-        }
-        if (v == JsonToken.VALUE_STRING && numberInText(p.getText())) {
-            float f = parseNumberText(p.getText());
+        if (isNumber(p, v)) {
+            float f = floatOf(p, v);
             if (!Float.isFinite(f)) {
                 return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
             }
@@ -440,20 +441,11 @@ public final class RecordParser {
             if (t == null) {
                 throw new BadRecordException(DeadLetterReason.BAD_JSON, "unterminated array");
             }
-            if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+            if (isNumber(p, t)) {
                 if (n >= dim) {
                     throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
                 }
-                float f = p.getFloatValue();
-                if (!Float.isFinite(f)) {
-                    throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
-                }
-                out.features[n++] = f;
-            } else if (t == JsonToken.VALUE_STRING && numberInText(p.getText())) {
-                if (n >= dim) {
-                    throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
-                }
-                float f = parseNumberText(p.getText());
+                float f = floatOf(p, t);
                 if (!Float.isFinite(f)) {
                     throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
                 }

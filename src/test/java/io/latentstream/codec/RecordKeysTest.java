@@ -48,6 +48,7 @@ class RecordKeysTest {
         assertEquals("{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"pump-7\"}",
                 new String(pump, java.nio.charset.StandardCharsets.UTF_8));
         assertEquals("pump-7", RecordKeys.text(pump), "the same entity as a StringSerializer key");
+        assertEquals("Pumpe Ä-3", RecordKeys.text(keys.fromConnectData("t", str, "Pumpe Ä-3")), "a non-ASCII payload too");
         assertEquals("129", RecordKeys.text(keys.fromConnectData("t", org.apache.kafka.connect.data.Schema.INT64_SCHEMA, 129L)));
         org.apache.kafka.connect.data.Schema idSchema = org.apache.kafka.connect.data.SchemaBuilder.struct()
                 .field("id", org.apache.kafka.connect.data.Schema.INT32_SCHEMA).build();

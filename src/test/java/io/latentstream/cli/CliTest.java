@@ -35,7 +35,7 @@ public class CliTest {
     void helpListsTheSubcommandsThatExist() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        for (String sub : new String[] {"demo", "run", "retrain", "models", "decode", "dlq", "train", "evaluate", "generate", "bench", "topics", "config", "broker"}) {
+        for (String sub : new String[] {"demo", "run", "retrain", "models", "decode", "dlq", "scores", "train", "evaluate", "generate", "bench", "topics", "config", "broker"}) {
             assertTrue(r.out().contains("  " + sub + " "), sub + " missing from\n" + r.out());
         }
     }

@@ -262,6 +262,10 @@ class ProcessorIT {
         Map<String, Integer> scores = new HashMap<>();
         Map<String, Integer> latents = new HashMap<>();
         Map<String, String> dlq = new HashMap<>();
+        ObjectMapper scoreJson = new ObjectMapper();
+        Map<String, Integer> scoredByKey = new HashMap<>();
+        Map<String, Integer> flaggedByKey = new HashMap<>();
+        List<Double> scoreValues = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         try (ProcessorRuntime rt = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()), meters);
              KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
@@ -276,6 +280,12 @@ class ProcessorIT {
                     String pos = header(r, DeadLetterHeaders.SOURCE_PARTITION) + "@" + header(r, DeadLetterHeaders.SOURCE_OFFSET);
                     if (r.topic().equals(t.scores())) {
                         scores.merge(pos, 1, Integer::sum);
+                        JsonNode sr = scoreJson.readTree(r.value());
+                        scoredByKey.merge(sr.get("key").asText(), 1, Integer::sum);
+                        if (sr.get("anomaly").asBoolean()) {
+                            flaggedByKey.merge(sr.get("key").asText(), 1, Integer::sum);
+                        }
+                        scoreValues.add(sr.get("score").asDouble());
                     } else if (r.topic().equals(t.latents())) {
                         latents.merge(pos, 1, Integer::sum);
                     } else if (dlq.put(pos, header(r, DeadLetterHeaders.REASON)) != null) {
@@ -333,6 +343,56 @@ class ProcessorIT {
         assertEquals(expectedBad, dlq.size());
         assertTrue(meters.scoredCount() >= n - expectedBad);
         checkDlqCommand(prefix, format, inputs, expectedBad);
+        checkScoresCommand(prefix, inputs, scoredByKey, flaggedByKey, scoreValues);
+    }
+
+    /** `latentstream scores` on what the processor wrote: every score record once, the flagged ones, the filters. */
+    void checkScoresCommand(String prefix, Map<String, Input> inputs, Map<String, Integer> scoredByKey,
+                            Map<String, Integer> flaggedByKey, List<Double> scoreValues) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        int good = (int) inputs.values().stream().filter(in -> in.bad() == null).count();
+        CliTest.Result all = CliTest.run("scores", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix, "--all", "--json");
+        assertEquals(0, all.code(), all.err());
+        java.util.Set<String> positions = new java.util.HashSet<>();
+        for (String line : all.out().lines().toList()) {
+            JsonNode s = json.readTree(line);
+            String pos = s.get("source").get("partition").asInt() + "@" + s.get("source").get("offset").asLong();
+            assertTrue(inputs.containsKey(pos) && inputs.get(pos).bad() == null, "not a good input: " + line);
+            assertTrue(positions.add(pos), "shown twice: " + line);
+        }
+        assertEquals(good, positions.size(), all.err());
+        assertTrue(all.err().contains(String.format(Locale.ROOT, "%,d score record(s) shown from %s.scores", good, prefix)), all.err());
+
+        int flagged = flaggedByKey.values().stream().mapToInt(Integer::intValue).sum();
+        CliTest.Result anomalies = CliTest.run("scores", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix);
+        assertEquals(0, anomalies.code(), anomalies.err());
+        assertEquals(flagged, anomalies.out().lines().count(), anomalies.out());
+        assertTrue(anomalies.out().lines().allMatch(l -> l.contains(" ANOMALY (threshold ")), anomalies.out());
+        assertTrue(anomalies.err().contains(String.format(Locale.ROOT, "%,d score record(s) shown from %s.anomalies (%,d record(s) read)",
+                flagged, prefix, flagged)), anomalies.err());
+
+        // One entity, every score of it, and its line in the summary.
+        CliTest.Result b = CliTest.run("scores", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix, "--all", "--key", "b");
+        assertEquals(0, b.code(), b.err());
+        assertEquals((long) scoredByKey.get("b"), b.out().lines().count());
+        assertTrue(b.out().lines().allMatch(l -> l.contains("Z  b  score ")), b.out());
+        int bFlagged = flaggedByKey.getOrDefault("b", 0);
+        String bLine = bFlagged == scoredByKey.get("b") ? String.format(Locale.ROOT, "  b: %,d flagged, highest ", bFlagged)
+                : String.format(Locale.ROOT, "  b: %,d shown, %,d flagged (", scoredByKey.get("b"), bFlagged);
+        assertTrue(b.err().lines().anyMatch(l -> l.startsWith(bLine)), bLine + " not in\n" + b.err());
+
+        // The higher half of the scores, five of them.
+        double median = scoreValues.stream().sorted().toList().get(scoreValues.size() / 2);
+        CliTest.Result high = CliTest.run("scores", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix, "--all",
+                "--min-score", Double.toString(median), "--max", "5", "--json");
+        assertEquals(0, high.code(), high.err());
+        List<String> five = high.out().lines().toList();
+        assertEquals(5, five.size(), high.out());
+        for (String line : five) {
+            assertTrue(json.readTree(line).get("score").asDouble() >= median, line);
+        }
+        assertTrue(high.err().contains("stopped at --max 5"), high.err());
+        System.out.printf(Locale.ROOT, "scores command %s: %d scored, %d flagged (by key %s)%n", prefix, good, flagged, flaggedByKey);
     }
 
     /** `latentstream dlq` on what the processor wrote: every dead letter, its reason and source, the original bytes. */

@@ -57,6 +57,15 @@ public final class ChildBroker implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
         cmd.add("-XX:+UseParallelGC");
+        // Temporary files beside the log directory, not in /tmp: a killed broker cannot remove what it
+        // extracted (lz4-java's native library, loaded to validate lz4 batches: ~150 KB a start).
+        Path tmp = logDir.toAbsolutePath().resolveSibling(logDir.getFileName() + "-tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + tmp, e);
+        }
+        cmd.add("-Djava.io.tmpdir=" + tmp);
         String tv = System.getProperty(EmbeddedKafka.TRANSACTION_VERSION_PROPERTY);
         if (tv != null) {
             cmd.add("-D" + EmbeddedKafka.TRANSACTION_VERSION_PROPERTY + "=" + tv);

@@ -48,6 +48,9 @@ final class ChildJvm implements AutoCloseable {
         cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1"); // short-lived JVMs: start fast rather than peak
+        // Temporary files in the test's own directory: a SIGKILLed child cannot remove what it extracted
+        // (lz4-java's native library, ~150 KB a process) and /tmp would keep one per kill.
+        cmd.add("-Djava.io.tmpdir=" + log.toAbsolutePath().getParent());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.latentstream.Main");

@@ -152,14 +152,20 @@ public final class DecodeCommand implements Callable<Integer> {
     private void decodeTopic() {
         Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic"));
         Set<String> wanted = new HashSet<>(keys);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
             TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow);
             long n = 0;
             long skipped = 0;
             StringBuilder line = new StringBuilder();
             boolean more = false; // --max stopped it with records of the range left
-            while (!range.finished() && !more) {
-                List<ConsumerRecord<byte[], byte[]>> records = range.poll();
+            while (!range.finished() && !more && !ctrlC.interrupted()) {
+                List<ConsumerRecord<byte[], byte[]>> records;
+                try {
+                    records = range.poll();
+                } catch (org.apache.kafka.common.errors.WakeupException e) {
+                    break; // Ctrl-C while following: the count below, then exit
+                }
                 for (int i = 0; i < records.size() && !more; i++) {
                     ConsumerRecord<byte[], byte[]> r = records.get(i);
                     String key = io.latentstream.codec.RecordKeys.text(r.key());
@@ -190,7 +196,8 @@ public final class DecodeCommand implements Callable<Integer> {
             out.flush();
             err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", n, source.topic, range.read(),
                     skipped == 0 ? "" : ", " + skipped + " undecodable skipped",
-                    more ? "; stopped at --max " + max + (follow ? "" : " before the end of the range") : ""));
+                    more ? "; stopped at --max " + max + (follow ? "" : " before the end of the range")
+                            : ctrlC.interrupted() ? "; stopped by Ctrl-C" : ""));
             err.flush();
         }
     }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,7 +53,7 @@ import java.util.stream.Collectors;
                 + "when it is not (f32); --json writes one JSON object per dead letter with the exact bytes in value_base64, "
                 + "e.g. to fix and re-send them (value_truncated says when a value was cut; the whole one is at the "
                 + "source offset). A failure Kafka Streams' own handler caught (headers __streams.errors.*) shows as "
-                + "PROCESSING_ERROR. The count per reason goes to standard error at the end.",
+                + "PROCESSING_ERROR. The count per reason goes to standard error at the end (also when Ctrl-C ends a --follow).",
             "--replay-to TOPIC sends the dead letters shown, once the cause is fixed (a model for the new feature set, a "
                 + "larger input.max.record.bytes, a producer bug), to TOPIC (usually the input topic) as they arrived: original "
                 + "key, value, headers and timestamp. Each run sends them again: select with --reason, --key, --from/--to."},
@@ -150,15 +151,21 @@ public final class DlqCommand implements Callable<Integer> {
         Map<String, Object> props = KafkaClients.committedReader(cfg, bootstrap);
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> replay = replayTo == null ? null : replayProducer(cfg, bootstrap)) {
+             KafkaProducer<byte[], byte[]> replay = replayTo == null ? null : replayProducer(cfg, bootstrap);
+             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
             // The consumer answers "no such topic" at once; the producer would wait max.block.ms for it.
             if (replay != null && c.partitionsFor(replayTo, java.time.Duration.ofSeconds(30)).isEmpty()) {
                 throw new UsageError("--replay-to " + replayTo + ": no such topic");
             }
             TopicRange range = TopicRange.open(c, dlq, times.from, times.to, follow);
             boolean more = false;
-            while (!range.finished() && !more) {
-                List<ConsumerRecord<byte[], byte[]>> records = range.poll();
+            while (!range.finished() && !more && !ctrlC.interrupted()) {
+                List<ConsumerRecord<byte[], byte[]>> records;
+                try {
+                    records = range.poll();
+                } catch (WakeupException e) {
+                    break; // Ctrl-C while following: the counts below, then exit
+                }
                 for (int i = 0; i < records.size() && !more; i++) {
                     DeadLetter d = read(records.get(i));
                     if ((!wantedReasons.isEmpty() && !wantedReasons.contains(d.reason()))
@@ -183,7 +190,7 @@ public final class DlqCommand implements Callable<Integer> {
                 }
             }
             err.println(String.format(Locale.ROOT, "%,d dead letter(s) shown from %s (%,d record(s) read%s)%s", shown, dlq,
-                    range.read(), more ? "; stopped at --max " + max : "", byReason.isEmpty() ? ""
+                    range.read(), more ? "; stopped at --max " + max : ctrlC.interrupted() ? "; stopped by Ctrl-C" : "", byReason.isEmpty() ? ""
                             : ": " + byReason.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));
             err.flush();
             if (replay != null) {

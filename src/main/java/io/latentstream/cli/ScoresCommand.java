@@ -8,6 +8,7 @@ import io.latentstream.config.Settings;
 import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +39,7 @@ import java.util.stream.Collectors;
                 + "flagged, the model version and the top contributing features with their observed and expected (reconstructed) "
                 + "values. Filter by time (--from, --to), key (--key) or score (--min-score); --follow shows new ones as they are "
                 + "committed.",
-            "When the range is read (or --max is reached; not on Ctrl-C) a summary per key goes to standard error: how many "
+            "When the range is read (or --max is reached, or Ctrl-C ends a --follow) a summary per key goes to standard error: how many "
                 + "were shown and flagged, the highest score and when, and which features were most often the top contributor, "
                 + "most flagged keys first. --json writes each score record as the processor wrote it, one per line (for jq or "
                 + "a file)."},
@@ -121,11 +122,17 @@ public final class ScoresCommand implements Callable<Integer> {
         long unreadable = 0;
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "scores");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaClients.committedReader(cfg, bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
             TopicRange range = TopicRange.open(c, from, times.from, times.to, follow);
             boolean more = false;
-            while (!range.finished() && !more) {
-                List<ConsumerRecord<byte[], byte[]>> records = range.poll();
+            while (!range.finished() && !more && !ctrlC.interrupted()) {
+                List<ConsumerRecord<byte[], byte[]>> records;
+                try {
+                    records = range.poll();
+                } catch (WakeupException e) {
+                    break; // Ctrl-C while following: the summary below, then exit
+                }
                 for (int i = 0; i < records.size() && !more; i++) {
                     ConsumerRecord<byte[], byte[]> r = records.get(i);
                     Score s = read(r);
@@ -151,7 +158,7 @@ public final class ScoresCommand implements Callable<Integer> {
             }
             err.println(String.format(Locale.ROOT, "%,d score record(s) shown from %s (%,d record(s) read%s%s)", shown, from,
                     range.read(), unreadable == 0 ? "" : String.format(Locale.ROOT, ", %,d not score records", unreadable),
-                    more ? "; stopped at --max " + max : ""));
+                    more ? "; stopped at --max " + max : ctrlC.interrupted() ? "; stopped by Ctrl-C" : ""));
             if (all && range.read() == 0 && !cfg.getBoolean(Settings.SCORES_ENABLED)) {
                 err.println("(scores.enabled=false here: a processor with that setting writes no score records, only anomalies)");
             }

@@ -7,7 +7,6 @@ import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.topology.Topics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.ArgGroup;
@@ -20,7 +19,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -149,55 +147,33 @@ public final class DecodeCommand implements Callable<Integer> {
     }
 
     /** The frames of the topic's range ({@link TopicRange}), or every new one with --follow. */
-    private void decodeTopic() {
+    private void decodeTopic() throws Exception {
         Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "decode --topic"));
         Set<String> wanted = new HashSet<>(keys);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
-            TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow);
-            long n = 0;
-            long skipped = 0;
+             TopicRange range = TopicRange.open(c, source.topic, times.from, times.to, follow)) {
+            long[] skipped = {0};
             StringBuilder line = new StringBuilder();
-            boolean more = false; // --max stopped it with records of the range left
-            while (!range.finished() && !more && !ctrlC.interrupted()) {
-                List<ConsumerRecord<byte[], byte[]>> records;
+            TopicRange.Shown decoded = range.showEach(max, out, err, "decode: %,d frame(s) written", r -> {
+                String key = io.latentstream.codec.RecordKeys.text(r.key());
+                if (!wanted.isEmpty() && !wanted.contains(key)) {
+                    return false;
+                }
+                LatentFrame.Decoded d;
                 try {
-                    records = range.poll();
-                } catch (org.apache.kafka.common.errors.WakeupException e) {
-                    break; // Ctrl-C while following: the count below, then exit
+                    d = LatentFrame.decode(r.value(), 0);
+                } catch (LatentFrame.FrameException e) {
+                    err.println("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+                    skipped[0]++;
+                    return false;
                 }
-                for (int i = 0; i < records.size() && !more; i++) {
-                    ConsumerRecord<byte[], byte[]> r = records.get(i);
-                    String key = io.latentstream.codec.RecordKeys.text(r.key());
-                    if (!wanted.isEmpty() && !wanted.contains(key)) {
-                        continue;
-                    }
-                    LatentFrame.Decoded d;
-                    try {
-                        d = LatentFrame.decode(r.value(), 0);
-                    } catch (LatentFrame.FrameException e) {
-                        err.println("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
-                        skipped++;
-                        continue;
-                    }
-                    line.setLength(0);
-                    line.append(Instant.ofEpochMilli(r.timestamp())).append(',').append(csvField(key)).append(',');
-                    out.println(decode(d, context != null ? context : key, line));
-                    more = ++n == max && (i < records.size() - 1 || !range.finished());
-                }
-                if (follow) {
-                    out.flush(); // frames appear as they are committed
-                }
-                if (range.progressDue()) {
-                    err.println(String.format(Locale.ROOT, "decode: %,d frame(s) written, %s", n, range.readSoFar()));
-                    err.flush();
-                }
-            }
-            out.flush();
-            err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", n, source.topic, range.read(),
-                    skipped == 0 ? "" : ", " + skipped + " undecodable skipped",
-                    more ? "; stopped at --max " + max + (follow ? "" : " before the end of the range")
-                            : ctrlC.interrupted() ? "; stopped by Ctrl-C" : ""));
+                line.setLength(0);
+                line.append(Instant.ofEpochMilli(r.timestamp())).append(',').append(csvField(key)).append(',');
+                out.println(decode(d, context != null ? context : key, line));
+                return true;
+            });
+            err.println(String.format(Locale.ROOT, "decoded %d frame(s) from %s (%d record(s) read%s%s)", decoded.count(), source.topic,
+                    range.read(), skipped[0] == 0 ? "" : ", " + skipped[0] + " undecodable skipped", decoded.ending(max, follow)));
             err.flush();
         }
     }

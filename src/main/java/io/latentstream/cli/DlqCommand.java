@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -146,53 +145,37 @@ public final class DlqCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Long> byReason = new TreeMap<>();
-        long shown = 0;
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "dlq");
         Map<String, Object> props = KafkaClients.committedReader(cfg, bootstrap);
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> replay = replayTo == null ? null : replayProducer(cfg, bootstrap);
-             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
+             KafkaProducer<byte[], byte[]> replay = replayTo == null ? null : replayProducer(cfg, bootstrap)) {
             // The consumer answers "no such topic" at once; the producer would wait max.block.ms for it.
             if (replay != null && c.partitionsFor(replayTo, java.time.Duration.ofSeconds(30)).isEmpty()) {
                 throw new UsageError("--replay-to " + replayTo + ": no such topic");
             }
-            TopicRange range = TopicRange.open(c, dlq, times.from, times.to, follow);
-            boolean more = false;
-            while (!range.finished() && !more && !ctrlC.interrupted()) {
-                List<ConsumerRecord<byte[], byte[]>> records;
-                try {
-                    records = range.poll();
-                } catch (WakeupException e) {
-                    break; // Ctrl-C while following: the counts below, then exit
-                }
-                for (int i = 0; i < records.size() && !more; i++) {
-                    DeadLetter d = read(records.get(i));
+            try (TopicRange range = TopicRange.open(c, dlq, times.from, times.to, follow)) {
+                TopicRange.Shown shown = range.showEach(max, out, err, "dlq: %,d shown", r -> {
+                    DeadLetter d = read(r);
                     if ((!wantedReasons.isEmpty() && !wantedReasons.contains(d.reason()))
                             || (!wantedKeys.isEmpty() && !wantedKeys.contains(d.key()))) {
-                        continue;
+                        return false;
                     }
                     out.println(json ? json(d) : text(d));
                     if (replay != null && d.originalBytes() != null) {
                         err.println("not replayed (its value was cut to fit the dead-letter topic; the whole one is at "
                                 + d.source() + ")");
                     } else if (replay != null) {
-                        sent.add(replay.send(new ProducerRecord<>(replayTo, null, d.timestamp(), records.get(i).key(), d.value(),
-                                originalHeaders(records.get(i)))));
+                        sent.add(replay.send(new ProducerRecord<>(replayTo, null, d.timestamp(), r.key(), d.value(), originalHeaders(r))));
                     }
                     byReason.merge(d.reason(), 1L, Long::sum);
-                    more = ++shown == max && (i < records.size() - 1 || !range.finished());
-                }
-                out.flush();
-                if (range.progressDue()) { // a filtered read of a large topic can show nothing for long
-                    err.println(String.format(Locale.ROOT, "dlq: %,d shown, %s", shown, range.readSoFar()));
-                    err.flush();
-                }
+                    return true;
+                });
+                err.println(String.format(Locale.ROOT, "%,d dead letter(s) shown from %s (%,d record(s) read%s)%s", shown.count(), dlq,
+                        range.read(), shown.ending(max, follow), byReason.isEmpty() ? ""
+                                : ": " + byReason.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));
+                err.flush();
             }
-            err.println(String.format(Locale.ROOT, "%,d dead letter(s) shown from %s (%,d record(s) read%s)%s", shown, dlq,
-                    range.read(), more ? "; stopped at --max " + max : ctrlC.interrupted() ? "; stopped by Ctrl-C" : "", byReason.isEmpty() ? ""
-                            : ": " + byReason.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));
-            err.flush();
             if (replay != null) {
                 replay.flush();
                 for (Future<RecordMetadata> f : sent) {

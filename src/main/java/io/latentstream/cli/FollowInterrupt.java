@@ -17,9 +17,9 @@ final class FollowInterrupt implements AutoCloseable {
     private final CountDownLatch summarized = new CountDownLatch(1);
     private volatile boolean interrupted;
 
-    /** Installs the hook when {@code follow}; otherwise a bounded read ends by itself and nothing is installed. */
-    FollowInterrupt(KafkaConsumer<?, ?> consumer, boolean follow) {
-        hook = follow ? new Thread(() -> {
+    /** Installs the hook (a bounded read ends by itself and needs none: {@link TopicRange} makes one only to follow). */
+    FollowInterrupt(KafkaConsumer<?, ?> consumer) {
+        hook = new Thread(() -> {
             interrupted = true;
             consumer.wakeup(); // the poll in progress, or the next one, throws WakeupException
             try {
@@ -27,13 +27,11 @@ final class FollowInterrupt implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "follow-ctrl-c") : null;
-        if (hook != null) {
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
+        }, "follow-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** True once Ctrl-C was pressed: leave the loop (a WakeupException from the consumer means the same). */
+    /** True once Ctrl-C was pressed (the consumer's WakeupException says the same). */
     boolean interrupted() {
         return interrupted;
     }
@@ -42,7 +40,7 @@ final class FollowInterrupt implements AutoCloseable {
     @Override
     public void close() {
         summarized.countDown();
-        if (hook != null && !interrupted) {
+        if (!interrupted) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

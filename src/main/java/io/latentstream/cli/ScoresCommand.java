@@ -8,7 +8,6 @@ import io.latentstream.config.Settings;
 import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,47 +117,30 @@ public final class ScoresCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Summary summary = new Summary();
-        long shown = 0;
-        long unreadable = 0;
+        long[] unreadable = {0};
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "scores");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaClients.committedReader(cfg, bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             FollowInterrupt ctrlC = new FollowInterrupt(c, follow)) {
-            TopicRange range = TopicRange.open(c, from, times.from, times.to, follow);
-            boolean more = false;
-            while (!range.finished() && !more && !ctrlC.interrupted()) {
-                List<ConsumerRecord<byte[], byte[]>> records;
-                try {
-                    records = range.poll();
-                } catch (WakeupException e) {
-                    break; // Ctrl-C while following: the summary below, then exit
+             TopicRange range = TopicRange.open(c, from, times.from, times.to, follow)) {
+            TopicRange.Shown shown = range.showEach(max, out, err, "scores: %,d shown", r -> {
+                Score s = read(r);
+                if (s == null) {
+                    // Not ours (another producer on the topic): said, with its position, never dropped silently.
+                    unreadable[0]++;
+                    err.println("not a score record: " + r.topic() + "-" + r.partition() + "@" + r.offset() + "  "
+                            + DlqCommand.preview(r.value()));
+                    return false;
                 }
-                for (int i = 0; i < records.size() && !more; i++) {
-                    ConsumerRecord<byte[], byte[]> r = records.get(i);
-                    Score s = read(r);
-                    if (s == null) {
-                        // Not ours (another producer on the topic): said, with its position, never dropped silently.
-                        unreadable++;
-                        err.println("not a score record: " + r.topic() + "-" + r.partition() + "@" + r.offset() + "  "
-                                + DlqCommand.preview(r.value()));
-                        continue;
-                    }
-                    if ((!wantedKeys.isEmpty() && !wantedKeys.contains(s.key())) || (minScore != null && s.score() < minScore)) {
-                        continue;
-                    }
-                    out.println(json ? new String(r.value(), StandardCharsets.UTF_8).strip() : text(s));
-                    summary.add(s);
-                    more = ++shown == max && (i < records.size() - 1 || !range.finished());
+                if ((!wantedKeys.isEmpty() && !wantedKeys.contains(s.key())) || (minScore != null && s.score() < minScore)) {
+                    return false;
                 }
-                out.flush();
-                if (range.progressDue()) {
-                    err.println(String.format(Locale.ROOT, "scores: %,d shown, %s", shown, range.readSoFar()));
-                    err.flush();
-                }
-            }
-            err.println(String.format(Locale.ROOT, "%,d score record(s) shown from %s (%,d record(s) read%s%s)", shown, from,
-                    range.read(), unreadable == 0 ? "" : String.format(Locale.ROOT, ", %,d not score records", unreadable),
-                    more ? "; stopped at --max " + max : ctrlC.interrupted() ? "; stopped by Ctrl-C" : ""));
+                out.println(json ? new String(r.value(), StandardCharsets.UTF_8).strip() : text(s));
+                summary.add(s);
+                return true;
+            });
+            err.println(String.format(Locale.ROOT, "%,d score record(s) shown from %s (%,d record(s) read%s%s)", shown.count(), from,
+                    range.read(), unreadable[0] == 0 ? "" : String.format(Locale.ROOT, ", %,d not score records", unreadable[0]),
+                    shown.ending(max, follow)));
             if (all && range.read() == 0 && !cfg.getBoolean(Settings.SCORES_ENABLED)) {
                 err.println("(scores.enabled=false here: a processor with that setting writes no score records, only anomalies)");
             }

@@ -4,13 +4,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,9 +29,10 @@ import java.util.Set;
  * the commit, so for records stamped earlier (a backlog, a replay, a lagging processor) the broker's
  * time index points at a marker ahead of records that are still within the range. The start is safe
  * to look up: the first offset stamped at or after {@code from} is never past a record that is.
- * Used by {@code decode --topic} and {@code train --topic}.
+ * Used by {@code decode --topic}, {@code train --topic}, {@code dlq} and {@code scores}; close it after the
+ * command's closing lines, so that Ctrl-C during a follow lets the JVM exit only once they are out.
  */
-final class TopicRange {
+final class TopicRange implements AutoCloseable {
     private static final long PROGRESS_NANOS = 5_000_000_000L;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final boolean follow;
@@ -37,6 +41,8 @@ final class TopicRange {
     private final Map<TopicPartition, Long> end;
     private final Set<TopicPartition> open = new HashSet<>();
     private final long size;
+    /** Ctrl-C while following ends the read with the command's summary; null for a bounded read. */
+    private final FollowInterrupt ctrlC;
     private long read;
     private long lastProgress = System.nanoTime();
     private long readAtProgress;
@@ -56,6 +62,7 @@ final class TopicRange {
             }
         }
         this.size = records;
+        this.ctrlC = follow ? new FollowInterrupt(consumer) : null;
         consumer.assign(open);
         open.forEach(tp -> consumer.seek(tp, start.get(tp)));
     }
@@ -123,6 +130,62 @@ final class TopicRange {
     private void close(TopicPartition tp) {
         open.remove(tp);
         consumer.pause(List.of(tp));
+    }
+
+    /** Says whether it showed a record (false: filtered out). */
+    interface Shower {
+        boolean show(ConsumerRecord<byte[], byte[]> r) throws Exception;
+    }
+
+    /** How {@link #showEach} ended. */
+    record Shown(long count, boolean stoppedAtMax, boolean interrupted) {
+        /** For the closing line: "; stopped at --max N[ before the end of the range]", "; stopped by Ctrl-C" or "". */
+        String ending(long max, boolean follow) {
+            return stoppedAtMax ? "; stopped at --max " + max + (follow ? "" : " before the end of the range")
+                    : interrupted ? "; stopped by Ctrl-C" : "";
+        }
+    }
+
+    /**
+     * Hands each record of the range to {@code show} until the range ends, {@code max} were shown (0: no
+     * limit) or Ctrl-C ends a follow. Flushes {@code out} after each batch (a follow shows records as they
+     * are committed) and prints progress to {@code err} every 5 s: {@code progress} formatted with the
+     * count shown, then how much was read (a filtered read of a large topic can show nothing for long).
+     */
+    Shown showEach(long max, PrintWriter out, PrintWriter err, String progress, Shower show) throws Exception {
+        long shown = 0;
+        boolean more = false; // --max reached with records of the range left
+        while (!finished() && !more && !interrupted()) {
+            List<ConsumerRecord<byte[], byte[]>> records;
+            try {
+                records = poll();
+            } catch (WakeupException e) {
+                break; // Ctrl-C while following: the command's summary, then exit
+            }
+            for (int i = 0; i < records.size() && !more; i++) {
+                if (show.show(records.get(i))) {
+                    more = ++shown == max && (i < records.size() - 1 || !finished());
+                }
+            }
+            out.flush();
+            if (progressDue()) {
+                err.println(String.format(Locale.ROOT, progress, shown) + ", " + readSoFar());
+                err.flush();
+            }
+        }
+        return new Shown(shown, more, interrupted());
+    }
+
+    private boolean interrupted() {
+        return ctrlC != null && ctrlC.interrupted();
+    }
+
+    /** Lets a follow ended by Ctrl-C exit the JVM: call it after the closing lines are printed. */
+    @Override
+    public void close() {
+        if (ctrlC != null) {
+            ctrlC.close();
+        }
     }
 
     /** Every partition read to its end (never when following). */

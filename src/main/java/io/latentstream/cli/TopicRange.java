@@ -62,9 +62,9 @@ final class TopicRange implements AutoCloseable {
             }
         }
         this.size = records;
-        this.ctrlC = follow ? new FollowInterrupt(consumer) : null;
         consumer.assign(open);
         open.forEach(tp -> consumer.seek(tp, start.get(tp)));
+        this.ctrlC = follow ? new FollowInterrupt(consumer) : null; // last: a failed constructor leaves no hook behind
     }
 
     /**

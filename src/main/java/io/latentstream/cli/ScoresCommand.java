@@ -1,8 +1,7 @@
 package io.latentstream.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.latentstream.codec.RecordKeys;
+import io.latentstream.codec.ScoreRecord;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.topology.Topics;
@@ -50,7 +49,6 @@ import java.util.stream.Collectors;
 public final class ScoresCommand implements Callable<Integer> {
     /** Keys tracked for the summary; beyond this many distinct keys the rest are counted together. */
     static final int SUMMARY_KEYS_TRACKED = 10_000;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -87,14 +85,6 @@ public final class ScoresCommand implements Callable<Integer> {
             + "(0: none). Default: ${DEFAULT-VALUE}.")
     int summaryKeys;
 
-    /** One score record, the fields shown. */
-    record Score(long eventTime, String key, double score, double threshold, boolean anomaly, long modelVersion,
-                 String source, List<Feature> top) {
-    }
-
-    record Feature(String name, double observed, double expected, double contribution) {
-    }
-
     @Override
     public Integer call() throws Exception {
         AppConfig cfg = Cli.config(spec);
@@ -123,7 +113,7 @@ public final class ScoresCommand implements Callable<Integer> {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
              TopicRange range = TopicRange.open(c, from, times.from, times.to, follow)) {
             TopicRange.Shown shown = range.showEach(max, out, err, "scores: %,d shown", r -> {
-                Score s = read(r);
+                ScoreRecord s = read(r);
                 if (s == null) {
                     // Not ours (another producer on the topic): said, with its position, never dropped silently.
                     unreadable[0]++;
@@ -150,38 +140,19 @@ public final class ScoresCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** The score record in {@code r}, or null when its value is not one. */
-    static Score read(ConsumerRecord<byte[], byte[]> r) {
-        JsonNode s;
-        try {
-            s = r.value() == null ? null : MAPPER.readTree(r.value());
-        } catch (Exception e) {
-            return null;
-        }
-        if (s == null || !s.isObject() || !s.path("score").isNumber() || !s.path("threshold").isNumber()) {
-            return null;
-        }
-        List<Feature> top = new ArrayList<>();
-        for (JsonNode f : s.path("top_features")) {
-            top.add(new Feature(f.path("name").asText("?"), f.path("observed").asDouble(Double.NaN),
-                    f.path("expected").asDouble(Double.NaN), f.path("contribution").asDouble(Double.NaN)));
-        }
-        JsonNode src = s.path("source");
-        String key = s.path("key").isTextual() ? s.path("key").asText() : RecordKeys.text(r.key());
-        return new Score(s.path("ts").asLong(r.timestamp()), key, s.path("score").asDouble(), s.path("threshold").asDouble(),
-                s.path("anomaly").asBoolean(), s.path("model_version").asLong(-1),
-                src.isObject() ? src.path("topic").asText("?") + "-" + src.path("partition").asText("?") + "@"
-                        + src.path("offset").asText("?") : "?", top);
+    /** The score record in {@code r}, or null when its value is not one; without a key of its own, the record's. */
+    static ScoreRecord read(ConsumerRecord<byte[], byte[]> r) {
+        return ScoreRecord.parse(r.value(), r.timestamp(), RecordKeys.text(r.key()));
     }
 
     /** One line: event time, key, score against threshold, flagged or not, model version, top features, source. */
-    static String text(Score s) {
+    static String text(ScoreRecord s) {
         StringBuilder b = new StringBuilder();
-        b.append(Instant.ofEpochMilli(s.eventTime())).append("  ").append(s.key() == null ? "(no key)" : s.key())
+        b.append(Instant.ofEpochMilli(s.ts())).append("  ").append(s.key() == null ? "(no key)" : s.key())
                 .append("  score ").append(num(s.score())).append(s.anomaly() ? " ANOMALY" : " normal")
                 .append(" (threshold ").append(num(s.threshold())).append(")  v").append(s.modelVersion()).append("  ");
-        for (int i = 0; i < s.top().size(); i++) {
-            Feature f = s.top().get(i);
+        for (int i = 0; i < s.topFeatures().size(); i++) {
+            ScoreRecord.Feature f = s.topFeatures().get(i);
             b.append(i == 0 ? "" : ", ").append(f.name()).append(' ').append(num(f.observed()))
                     .append(" (expected ").append(num(f.expected())).append(')');
         }
@@ -205,7 +176,7 @@ public final class ScoresCommand implements Callable<Integer> {
         final Map<String, KeyStats> byKey = new HashMap<>();
         final KeyStats others = new KeyStats("(other keys)");
 
-        void add(Score s) {
+        void add(ScoreRecord s) {
             String k = s.key() == null ? "(no key)" : s.key();
             KeyStats st = byKey.get(k);
             if (st == null && byKey.size() < SUMMARY_KEYS_TRACKED) {
@@ -247,17 +218,17 @@ public final class ScoresCommand implements Callable<Integer> {
             this.key = key;
         }
 
-        void add(Score s) {
+        void add(ScoreRecord s) {
             shown++;
             if (s.anomaly()) {
                 flagged++;
             }
             if (s.score() > highest) {
                 highest = s.score();
-                highestAt = s.eventTime();
+                highestAt = s.ts();
             }
-            if (!s.top().isEmpty()) {
-                topFeature.merge(s.top().get(0).name(), 1L, Long::sum);
+            if (!s.topFeatures().isEmpty()) {
+                topFeature.merge(s.topFeatures().get(0).name(), 1L, Long::sum);
             }
         }
 

@@ -1,5 +1,9 @@
 package io.latentstream.codec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -59,14 +63,14 @@ public final class RecordKeys {
     }
 
     private static final String CONNECT_PREFIX = "{\"schema\":";
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The payload of a Connect JsonConverter envelope; the key as it is when it is not one. */
     private static String connectPayload(String key) {
         try {
-            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(key);
+            JsonNode n = JSON.readTree(key);
             if (n.isObject() && n.size() == 2 && n.has("schema") && n.has("payload")) {
-                com.fasterxml.jackson.databind.JsonNode payload = n.get("payload");
+                JsonNode payload = n.get("payload");
                 if (payload.isValueNode() && !payload.isNull()) {
                     return payload.asText();
                 }
@@ -74,7 +78,7 @@ public final class RecordKeys {
                     return payload.toString();
                 }
             }
-        } catch (java.io.IOException notJson) {
+        } catch (IOException notJson) {
             // a text key that only starts like an envelope
         }
         return key;

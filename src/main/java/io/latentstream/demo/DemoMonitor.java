@@ -1,6 +1,7 @@
 package io.latentstream.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.latentstream.codec.ScoreRecord;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -124,17 +125,14 @@ final class DemoMonitor implements Runnable {
     }
 
     private void handle(long timestamp, byte[] value) {
-        JsonNode s;
-        try {
-            s = JSON.readTree(value);
-        } catch (Exception e) {
+        ScoreRecord s = ScoreRecord.parse(value, timestamp, null);
+        if (s == null) {
             return;
         }
         scored.incrementAndGet();
-        lastModelVersion.set(s.path("model_version").asLong());
-        JsonNode src = s.path("source");
-        SensorSimulator.Injected injected = labels.remove(src.path("partition").asInt() + "@" + src.path("offset").asLong());
-        boolean flagged = s.path("anomaly").asBoolean();
+        lastModelVersion.set(s.modelVersion());
+        SensorSimulator.Injected injected = labels.remove(s.sourcePartition() + "@" + s.sourceOffset());
+        boolean flagged = s.anomaly();
         timeline.score(timestamp, s, injected);
         boolean isAnomaly = injected != null && injected.isAnomaly();
         if (injected == SensorSimulator.Injected.DRIFT_ONSET) {
@@ -155,15 +153,13 @@ final class DemoMonitor implements Runnable {
         }
         if (flagged) {
             StringBuilder top = new StringBuilder();
-            for (JsonNode f : s.path("top_features")) {
+            for (ScoreRecord.Feature f : s.topFeatures()) {
                 if (top.length() > 0) {
                     top.append(", ");
                 }
-                top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.path("name").asText(),
-                        f.path("observed").asDouble(), f.path("expected").asDouble()));
+                top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.name(), f.observed(), f.expected()));
             }
-            Alert a = new Alert(s.path("key").asText("?"), s.path("ts").asLong(timestamp), s.path("score").asDouble(),
-                    s.path("threshold").asDouble(), s.path("model_version").asLong(),
+            Alert a = new Alert(s.key() == null ? "?" : s.key(), s.ts(), s.score(), s.threshold(), s.modelVersion(),
                     injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT), top.toString());
             synchronized (this) {
                 latest.addFirst(a);

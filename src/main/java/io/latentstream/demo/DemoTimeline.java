@@ -1,6 +1,7 @@
 package io.latentstream.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.latentstream.codec.ScoreRecord;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,40 +49,40 @@ final class DemoTimeline {
         this.startMs = startMs;
     }
 
-    /** One score record (the JSON written to the scores topic) with its record timestamp. */
-    synchronized void score(long timestampMs, JsonNode s, SensorSimulator.Injected injected) {
+    /** One score record (as written to the scores topic) with its record timestamp. */
+    synchronized void score(long timestampMs, ScoreRecord s, SensorSimulator.Injected injected) {
         long sec = Math.max(0, (timestampMs - startMs) / 1000);
-        String entity = s.path("key").asText("?");
+        String entity = s.key() == null ? "?" : s.key();
         if (!entities.contains(entity) && entities.size() >= MAX_ENTITIES) {
             entity = "other";
         }
         entities.add(entity);
-        double score = s.path("score").asDouble();
+        double score = s.score();
         double[] sumCount = buckets.computeIfAbsent(sec, k -> new LinkedHashMap<>()).computeIfAbsent(entity, k -> new double[2]);
         sumCount[0] += score;
         sumCount[1]++;
-        thresholds.put(sec, s.path("threshold").asDouble());
-        long version = s.path("model_version").asLong();
+        thresholds.put(sec, s.threshold());
+        long version = s.modelVersion();
         // Partitions swap models independently and the monitor reads them interleaved, so a change is
         // announced once every partition with traffic scores with the new version (no v1/v2 flapping).
-        versionByPartition.put(s.path("source").path("partition").asInt(-1), version);
+        versionByPartition.put(s.sourcePartition(), version);
         if (version != lastScoredVersion && versionByPartition.values().stream().allMatch(v -> v == version)) {
             if (lastScoredVersion >= 0) {
                 addEvent(new Event(sec, "scoring", version, null, "every partition now scores with v" + version));
             }
             lastScoredVersion = version;
         }
-        if (s.path("anomaly").asBoolean()) {
+        if (s.anomaly()) {
             anomalyMarks.merge(sec, score, Math::max);
             List<Map<String, Object>> top = new ArrayList<>();
-            for (JsonNode f : s.path("top_features")) {
+            for (ScoreRecord.Feature f : s.topFeatures()) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", f.path("name").asText());
-                m.put("observed", f.path("observed").asDouble());
-                m.put("expected", f.path("expected").asDouble());
+                m.put("name", f.name());
+                m.put("observed", f.observed());
+                m.put("expected", f.expected());
                 top.add(m);
             }
-            anomalies.addFirst(new Anomaly(sec, entity, score, s.path("threshold").asDouble(), version,
+            anomalies.addFirst(new Anomaly(sec, entity, score, s.threshold(), version,
                     injected == null ? "unknown" : injected.name().toLowerCase(java.util.Locale.ROOT), top));
             while (anomalies.size() > MAX_ANOMALIES) {
                 anomalies.removeLast();

@@ -1,5 +1,6 @@
 package io.latentstream.cli;
 
+import io.latentstream.codec.ScoreRecord;
 import io.latentstream.codec.ScoreRecordWriter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -35,10 +36,10 @@ class ScoresCommandTest {
     void aScoreRecordAsTheProcessorWritesItIsOneReadableLine() {
         byte[] v = written("pump-7", 12.4321, true, 1_764_000_060_000L, new float[] {81.25f, 1500f, 0.000012f},
                 new float[] {60.1f, 1490f, 0.000011f}, new float[] {30f, 1f, 6f});
-        ScoresCommand.Score s = ScoresCommand.read(record("pump-7", v));
+        ScoreRecord s = ScoresCommand.read(record("pump-7", v));
         assertEquals("2025-11-24T16:01:00Z  pump-7  score 12.43 ANOMALY (threshold 2.5)  v3  temp 81.25 (expected 60.1), "
                 + "pressure 1.200e-05 (expected 1.100e-05)  sensors-4@1234", ScoresCommand.text(s));
-        ScoresCommand.Score normal = ScoresCommand.read(record("pump-7", written("pump-7", 0.5, false, 1_764_000_060_000L,
+        ScoreRecord normal = ScoresCommand.read(record("pump-7", written("pump-7", 0.5, false, 1_764_000_060_000L,
                 new float[] {60f, 1500f, 1f}, new float[] {60.5f, 1500f, 1f}, new float[] {0.1f, 0f, 0f})));
         assertTrue(ScoresCommand.text(normal).contains("  score 0.5 normal (threshold 2.5)"), ScoresCommand.text(normal));
     }

@@ -2,6 +2,7 @@ package io.latentstream.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.latentstream.codec.ScoreRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -14,16 +15,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DemoTimelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static ObjectNode score(String key, double score, boolean anomaly, long version) {
+    private static ScoreRecord score(String key, double score, boolean anomaly, long version) {
         return score(key, score, anomaly, version, 0);
     }
 
-    private static ObjectNode score(String key, double score, boolean anomaly, long version, int partition) {
+    private static ScoreRecord score(String key, double score, boolean anomaly, long version, int partition) {
         ObjectNode n = JSON.createObjectNode();
         n.putObject("source").put("partition", partition);
         n.put("key", key).put("score", score).put("threshold", 10.0).put("anomaly", anomaly).put("model_version", version);
         n.putArray("top_features").addObject().put("name", "temp").put("observed", 90.0).put("expected", 70.0);
-        return n;
+        return ScoreRecord.parse(n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, null);
     }
 
     @Test

@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
             "From a topic (read_committed): the frames committed when decode starts, or a time range of them "
                 + "(--from, --to), or only some entities (--key); --follow keeps decoding new ones. Columns: timestamp "
                 + "(the frame's record timestamp, which the processor copies from the input record), key, model_version, "
-                + "then the features; each partition's frames in offset order, so one key's in the order they were scored. "
+                + "then the features; in record-time order across partitions, each partition's in offset order (so one key's in the "
+                + "order they were scored); with --follow, new frames as they are committed after the ones already there. "
                 + "From a file: "
                 + "model_version, then the features.",
             "Conditional models decode with the frame's record key as context (topic) or --context (file)."},

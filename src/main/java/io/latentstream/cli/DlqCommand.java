@@ -46,7 +46,7 @@ import java.util.stream.Collectors;
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = {"Show the dead letters on <prefix>.dlq (read_committed): for each, its record timestamp (the input's), "
                 + "source topic-partition@offset, key, stable reason code, the parser's message and the original value "
-                + "(unchanged, unless cut to fit dlq.max.record.bytes). Filter by time (--from, --to), reason (--reason) or key (--key); "
+                + "(unchanged, unless cut to fit dlq.max.record.bytes), in record-time order across partitions. Filter by time (--from, --to), reason (--reason) or key (--key); "
                 + "--follow shows new ones as they are committed.",
             "Text lines show the value as text when it is UTF-8 (control characters escaped, long ones cut) and as hex "
                 + "when it is not (f32); --json writes one JSON object per dead letter with the exact bytes in value_base64, "

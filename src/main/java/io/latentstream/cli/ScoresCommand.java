@@ -35,8 +35,8 @@ import java.util.stream.Collectors;
         description = {"Show the flagged records on <prefix>.anomalies (read_committed), or with --all every score record on "
                 + "<prefix>.scores: for each, the reading's event time, the key (entity), score and threshold, whether it was "
                 + "flagged, the model version and the top contributing features with their observed and expected (reconstructed) "
-                + "values. Filter by time (--from, --to), key (--key) or score (--min-score); --follow shows new ones as they are "
-                + "committed.",
+                + "values, in record-time order across partitions (each partition's in offset order). Filter by time (--from, "
+                + "--to), key (--key) or score (--min-score); --follow shows new ones as they are committed.",
             "When the range is read (or --max is reached, or Ctrl-C ends a --follow) a summary per key goes to standard error: how many "
                 + "were shown and flagged, the highest score and when, and which features were most often the top contributor, "
                 + "most flagged keys first. --json writes each score record as the processor wrote it, one per line (for jq or "

@@ -29,17 +29,30 @@ import java.util.Set;
  * the commit, so for records stamped earlier (a backlog, a replay, a lagging processor) the broker's
  * time index points at a marker ahead of records that are still within the range. The start is safe
  * to look up: the first offset stamped at or after {@code from} is never past a record that is.
+ * {@link #showEach} hands records out in record-time order across partitions ({@link TimeOrder}), for the
+ * commands that show them to a person; {@link #poll} in the order fetched, for those that only collect them.
  * Used by {@code decode --topic}, {@code train --topic}, {@code dlq} and {@code scores}; close it after the
  * command's closing lines, so that Ctrl-C during a follow lets the JVM exit only once they are out.
  */
 final class TopicRange implements AutoCloseable {
     private static final long PROGRESS_NANOS = 5_000_000_000L;
+    /** Records of one partition held for the time order before it is paused until the others catch up. */
+    static final int HOLD_BACK = 10_000;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final boolean follow;
     private final long fromMs;
     private final long toMs;
     private final Map<TopicPartition, Long> end;
     private final Set<TopicPartition> open = new HashSet<>();
+    /** The order {@link #showEach} shows records in: record time across partitions. */
+    private final TimeOrder order;
+    /** Partitions paused because the time order holds {@link #HOLD_BACK} of their records. */
+    private final Set<TopicPartition> heldBack = new HashSet<>();
+    private long holdBacks;
+    /** Following: partitions still reading what was in them when the range was opened. */
+    private final Set<TopicPartition> backlog = new HashSet<>();
+    /** Following: per partition, its new records held until the backlog is shown. */
+    private final Map<TopicPartition, Integer> liveHeld = new HashMap<>();
     private final long size;
     /** Ctrl-C while following ends the read with the command's summary; null for a bounded read. */
     private final FollowInterrupt ctrlC;
@@ -62,6 +75,12 @@ final class TopicRange implements AutoCloseable {
             }
         }
         this.size = records;
+        for (TopicPartition tp : open) {
+            if (start.get(tp) < end.get(tp)) {
+                backlog.add(tp);
+            }
+        }
+        this.order = new TimeOrder(follow ? backlog : open);
         consumer.assign(open);
         open.forEach(tp -> consumer.seek(tp, start.get(tp)));
         this.ctrlC = follow ? new FollowInterrupt(consumer) : null; // last: a failed constructor leaves no hook behind
@@ -129,7 +148,51 @@ final class TopicRange implements AutoCloseable {
 
     private void close(TopicPartition tp) {
         open.remove(tp);
+        heldBack.remove(tp);
+        order.ended(tp);
         consumer.pause(List.of(tp));
+    }
+
+    /**
+     * The next records to show, in record-time order across partitions ({@link TimeOrder}). Following,
+     * the records already in the topic when the range was opened come first, in time order, and then new
+     * ones as they are committed.
+     */
+    private List<ConsumerRecord<byte[], byte[]>> pollInTimeOrder(List<ConsumerRecord<byte[], byte[]>> live) {
+        for (ConsumerRecord<byte[], byte[]> r : poll()) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (follow && r.offset() >= end.get(tp)) {
+                live.add(r); // committed since the range was opened
+                liveHeld.merge(tp, 1, Integer::sum);
+            } else {
+                order.add(r);
+            }
+        }
+        if (follow) {
+            for (TopicPartition tp : List.copyOf(backlog)) {
+                if (consumer.position(tp) >= end.get(tp)) {
+                    backlog.remove(tp);
+                    order.ended(tp);
+                }
+            }
+        }
+        // A partition that runs far ahead of the others waits for them, so that memory stays bounded.
+        for (TopicPartition tp : open) {
+            int held = order.waiting(tp) + liveHeld.getOrDefault(tp, 0);
+            if (held >= HOLD_BACK && heldBack.add(tp)) {
+                consumer.pause(List.of(tp));
+                holdBacks++;
+            } else if (held < HOLD_BACK / 2 && heldBack.remove(tp)) {
+                consumer.resume(List.of(tp));
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> next = order.ready();
+        if (order.drained() && !live.isEmpty()) {
+            next.addAll(live);
+            live.clear();
+            liveHeld.clear();
+        }
+        return next;
     }
 
     /** Says whether it showed a record (false: filtered out). */
@@ -147,7 +210,7 @@ final class TopicRange implements AutoCloseable {
     }
 
     /**
-     * Hands each record of the range to {@code show} until the range ends, {@code max} were shown (0: no
+     * Hands each record of the range, in record-time order across partitions, to {@code show} until the range ends, {@code max} were shown (0: no
      * limit) or Ctrl-C ends a follow. Flushes {@code out} after each batch (a follow shows records as they
      * are committed) and prints progress to {@code err} every 5 s: {@code progress} formatted with the
      * count shown, then how much was read (a filtered read of a large topic can show nothing for long).
@@ -155,10 +218,11 @@ final class TopicRange implements AutoCloseable {
     Shown showEach(long max, PrintWriter out, PrintWriter err, String progress, Shower show) throws Exception {
         long shown = 0;
         boolean more = false; // --max reached with records of the range left
+        List<ConsumerRecord<byte[], byte[]>> live = new ArrayList<>();
         while (!finished() && !more && !interrupted()) {
             List<ConsumerRecord<byte[], byte[]>> records;
             try {
-                records = poll();
+                records = pollInTimeOrder(live);
             } catch (WakeupException e) {
                 break; // Ctrl-C while following: the command's summary, then exit
             }
@@ -191,6 +255,11 @@ final class TopicRange implements AutoCloseable {
     /** Every partition read to its end (never when following). */
     boolean finished() {
         return open.isEmpty();
+    }
+
+    /** How often a partition was paused to wait for the others (memory bound of the time order). */
+    long holdBacks() {
+        return holdBacks;
     }
 
     /** Records of the range read so far, whatever their timestamp. */

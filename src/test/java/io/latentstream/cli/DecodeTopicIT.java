@@ -98,6 +98,8 @@ class DecodeTopicIT {
                         assertEquals(expected[j], Float.parseFloat(f[3 + j]), 0f, line);
                     }
                 }
+                List<Instant> allTimes = lines.stream().skip(1).map(l -> Instant.parse(l.split(",")[0])).toList();
+                assertEquals(allTimes.stream().sorted().toList(), allTimes, "in time order across partitions"); // TopicRange's TimeOrder
                 for (String key : KEYS) { // one entity's frames come in time order
                     List<Instant> times = lines.stream().skip(1).filter(l -> l.split(",")[1].equals(key))
                             .map(l -> Instant.parse(l.split(",")[0])).toList();

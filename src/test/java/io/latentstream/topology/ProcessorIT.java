@@ -300,6 +300,12 @@ class ProcessorIT {
                     break; // complete, and 2 s without anything more (no late duplicates)
                 }
             }
+            if (format.equals("json")) {
+                checkStatusCommand(prefix, n, dlq, flaggedByKey, true);
+            }
+        }
+        if (format.equals("json")) {
+            checkStatusCommand(prefix, n, dlq, flaggedByKey, false);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         // A clean stop left the consumer group: its partitions are free at once, not after session.timeout.ms (45 s).
@@ -393,6 +399,70 @@ class ProcessorIT {
         }
         assertTrue(high.err().contains("stopped at --max 5"), high.err());
         System.out.printf(Locale.ROOT, "scores command %s: %d scored, %d flagged (by key %s)%n", prefix, good, flagged, flaggedByKey);
+    }
+
+    /**
+     * `latentstream status` on a real processor's group and outputs, while it runs and after it stopped: the
+     * group, its lag, the window's counts as the processor wrote them, and the problems this run has on purpose
+     * (a model given as a file, so none on the models topic; 5% bad inputs; the golden model flags most inputs).
+     */
+    void checkStatusCommand(String prefix, int n, Map<String, String> dlq, Map<String, Integer> flaggedByKey, boolean running)
+            throws Exception {
+        CliTest.Result st = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--set", "application.id=" + prefix + "-app", "--json");
+        assertEquals(1, st.code(), st.out() + st.err());
+        JsonNode s = new ObjectMapper().readTree(st.out());
+        assertEquals("ATTENTION", s.get("status").asText());
+        JsonNode processor = s.get("processor");
+        assertEquals(prefix + "-app", processor.get("group").asText());
+        assertEquals(running ? 1 : 0, processor.get("members").asInt(), st.out());
+        assertEquals(0, processor.get("lag").asLong(), st.out()); // everything consumed and committed
+        assertEquals(prefix + ".raw", processor.get("topic").asText());
+        assertEquals(6, processor.get("lag_by_partition").size());
+        assertFalse(s.get("retrainer").get("exists").asBoolean());
+        assertTrue(s.get("model").get("active_version").isNull()); // the processor was given its model, not the topic
+        JsonNode w = s.get("window");
+        assertEquals(n, w.get("inputs").asLong());
+        int flagged = flaggedByKey.values().stream().mapToInt(Integer::intValue).sum();
+        assertEquals(flagged, w.get("flagged").get("count").asLong());
+        flaggedByKey.forEach((k, c) -> assertEquals((long) c, w.get("flagged").get("by_key").get(k).asLong(), k));
+        Map<String, Long> reasons = new java.util.TreeMap<>();
+        dlq.values().forEach(r -> reasons.merge(r, 1L, Long::sum));
+        assertEquals(dlq.size(), w.get("dead_letters").get("count").asLong());
+        reasons.forEach((r, c) -> assertEquals(c, w.get("dead_letters").get("by_reason").get(r).asLong(), r));
+        assertEquals(0, s.get("transactions").get("hanging").size());
+        List<String> problems = new ArrayList<>();
+        s.get("problems").forEach(p -> problems.add(p.asText()));
+        assertEquals(running ? 2 : 3, problems.size(), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("of the inputs dead-lettered, over 1%")), problems.toString());
+        // Without a model on the topic there is no calibrated rate to hold the flagged share against.
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("no active version of model 'default'")), problems.toString());
+        if (!running) {
+            assertTrue(problems.stream().anyMatch(p -> p.startsWith("no processor is running: group " + prefix + "-app has no members")),
+                    problems.toString());
+            // The golden model on the topic: the share it flags here is far over 5 x the 1% it is calibrated to.
+            java.nio.file.Path bundle = java.nio.file.Files.createTempFile("golden", ".lsb");
+            io.latentstream.model.BundleCodec.write(TestModels.golden(), bundle);
+            CliTest.Result published = CliTest.run("models", "publish", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                    "--bundle", bundle.toString());
+            java.nio.file.Files.delete(bundle);
+            assertEquals(0, published.code(), published.err());
+            CliTest.Result again = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                    "--set", "application.id=" + prefix + "-app", "--json", "--name", TestModels.golden().manifest().name());
+            JsonNode a = new ObjectMapper().readTree(again.out());
+            assertEquals(TestModels.golden().version(), a.get("model").get("active_version").asLong(), again.out());
+            List<String> withModel = new ArrayList<>();
+            a.get("problems").forEach(p -> withModel.add(p.asText()));
+            assertEquals(3, withModel.size(), withModel.toString());
+            assertTrue(withModel.stream().anyMatch(p -> p.contains("of the inputs flagged, over 5 x the")), withModel.toString());
+        }
+
+        CliTest.Result text = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--set", "application.id=" + prefix + "-app", "--window", "15m");
+        assertTrue(text.out().lines().anyMatch(l -> l.startsWith("processor     group " + prefix + "-app (classic): ")), text.out());
+        assertTrue(text.out().contains(String.format(Locale.ROOT, "%-13s %,d input record(s) on %s.raw; %,d flagged", "last 15m", n, prefix, flagged)),
+                text.out());
+        System.out.printf(Locale.ROOT, "status command %s (%s):%n%s%n", prefix, running ? "running" : "stopped", text.out());
     }
 
     /** `latentstream dlq` on what the processor wrote: every dead letter, its reason and source, the original bytes. */

@@ -189,7 +189,7 @@ public final class DlqCommand implements Callable<Integer> {
     }
 
     private static KafkaProducer<byte[], byte[]> replayProducer(AppConfig cfg, String bootstrap) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        Map<String, Object> p = new HashMap<>(cfg.kafkaClientOverrides());
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");
         p.put("enable.idempotence", "true"); // no duplicates from the producer's own retries

@@ -11,7 +11,7 @@ final class KafkaClients {
     }
 
     static Map<String, Object> admin(AppConfig cfg, String bootstrap) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        Map<String, Object> p = new HashMap<>(cfg.kafkaClientOverrides());
         p.put("bootstrap.servers", bootstrap);
         p.putIfAbsent("client.id", "latentstream-admin");
         return p;
@@ -19,7 +19,7 @@ final class KafkaClients {
 
     /** A consumer that reads what the processor commits (read_committed) and commits no offsets of its own. */
     static Map<String, Object> committedReader(AppConfig cfg, String bootstrap) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        Map<String, Object> p = new HashMap<>(cfg.kafkaClientOverrides());
         p.put("bootstrap.servers", bootstrap);
         p.put("isolation.level", "read_committed");
         p.put("enable.auto.commit", "false");

@@ -104,7 +104,7 @@ public final class ModelsCommand implements Callable<Integer> {
 
     static ModelPublisher publisher(AppConfig cfg, String command) {
         String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, command);
-        return new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
+        return new ModelPublisher(bootstrap, cfg.kafkaClientOverrides(), Topics.from(cfg).models());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,

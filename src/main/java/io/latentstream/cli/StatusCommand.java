@@ -16,6 +16,7 @@ import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -160,16 +161,24 @@ public final class StatusCommand implements Callable<Integer> {
             return new Group(id, null, null, 0, topic, Map.of(), 0);
         }
         GroupType type = listing.get().type().orElse(GroupType.CLASSIC);
-        if (type != GroupType.CLASSIC && type != GroupType.CONSUMER) {
-            // Kafka Streams' own group protocol (KIP-1071) and share groups are not what latentstream runs.
-            throw new UsageError("group " + id + " is a " + type.toString().toLowerCase(Locale.ROOT) + " group, not the consumer group "
-                    + "a latentstream process keeps: is application.id right?");
+        String state;
+        int members;
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        if (type == GroupType.STREAMS) { // the processor with kafka.group.protocol=streams (KIP-1071)
+            var d = admin.describeStreamsGroups(List.of(id)).describedGroups().get(id).get(ms, TimeUnit.MILLISECONDS);
+            state = d.groupState().toString();
+            members = d.members().size();
+            committed = admin.listStreamsGroupOffsets(Map.of(id, new ListStreamsGroupOffsetsSpec()))
+                    .partitionsToOffsetAndMetadata(id).get(ms, TimeUnit.MILLISECONDS);
+        } else if (type == GroupType.CLASSIC || type == GroupType.CONSUMER) {
+            var d = admin.describeConsumerGroups(List.of(id)).describedGroups().get(id).get(ms, TimeUnit.MILLISECONDS);
+            state = d.groupState().toString();
+            members = d.members().size();
+            committed = admin.listConsumerGroupOffsets(id).partitionsToOffsetAndMetadata().get(ms, TimeUnit.MILLISECONDS);
+        } else {
+            throw new UsageError("group " + id + " is a " + type.toString().toLowerCase(Locale.ROOT) + " group, not one a latentstream "
+                    + "process keeps: is application.id right?");
         }
-        var d = admin.describeConsumerGroups(List.of(id)).describedGroups().get(id).get(ms, TimeUnit.MILLISECONDS);
-        String state = d.groupState().toString();
-        int members = d.members().size();
-        Map<TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(id).partitionsToOffsetAndMetadata().get(ms, TimeUnit.MILLISECONDS);
         Map<Integer, Long> lag = new TreeMap<>();
         int uncommitted = 0;
         if (topic != null) {

@@ -68,9 +68,24 @@ public final class AppConfig {
         return v;
     }
 
-    /** Kafka client settings given with the {@code kafka.} prefix, prefix removed. */
+    /** Kafka client settings given with the {@code kafka.} prefix, prefix removed: for Kafka Streams. */
     public Map<String, String> kafkaOverrides() {
         return kafka;
+    }
+
+    /**
+     * {@link #kafkaOverrides()} for a client of our own (consumer, producer, admin) rather than Kafka Streams:
+     * without {@code group.protocol=streams}, Kafka Streams' own rebalance protocol (KIP-1071), which a plain
+     * consumer refuses ("must be one of CONSUMER, CLASSIC"); such a client keeps its default protocol.
+     */
+    public Map<String, String> kafkaClientOverrides() {
+        String protocol = kafka.get("group.protocol");
+        if (protocol == null || !protocol.trim().equalsIgnoreCase("streams")) {
+            return kafka;
+        }
+        Map<String, String> m = new java.util.LinkedHashMap<>(kafka);
+        m.remove("group.protocol");
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /** Where each non-default value came from ("file app.properties", "env LATENTSTREAM_X", "flag"). */

@@ -112,7 +112,7 @@ public final class DemoRunner {
             }
             // The model travels the way it does in production: published to the models topic, picked
             // up and verified by the processor's model watcher.
-            new ModelPublisher(kafka.bootstrapServers(), cfg.kafkaOverrides(), Topics.from(cfg).models()).publish(bundle, "publish");
+            new ModelPublisher(kafka.bootstrapServers(), cfg.kafkaClientOverrides(), Topics.from(cfg).models()).publish(bundle, "publish");
             say("published model " + bundle.manifest().name() + " v" + bundle.version() + " to " + prefix + ".models");
             Meters meters = Meters.prometheus();
             ModelRef model = new ModelRef();
@@ -242,7 +242,7 @@ public final class DemoRunner {
 
     private void stream(String bootstrap, Topics topics, DemoSource source, Meters meters, ModelRef model, DemoMonitor monitor,
                         Map<String, SensorSimulator.Injected> labels) throws InterruptedException {
-        Map<String, Object> p = new HashMap<>(baseConfig.kafkaOverrides());
+        Map<String, Object> p = new HashMap<>(baseConfig.kafkaClientOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "latentstream-demo-source");

@@ -52,8 +52,8 @@ public final class RetrainService implements AutoCloseable {
         this.cfg = cfg;
         this.bootstrap = bootstrap;
         this.retrainer = retrainer;
-        this.models = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        this.models = new ModelPublisher(bootstrap, cfg.kafkaClientOverrides(), Topics.from(cfg).models());
+        Map<String, Object> p = new HashMap<>(cfg.kafkaClientOverrides());
         p.put("bootstrap.servers", bootstrap);
         p.put("group.id", cfg.getString(Settings.APPLICATION_ID) + "-retrainer");
         p.put("isolation.level", "read_committed");
@@ -129,7 +129,7 @@ public final class RetrainService implements AutoCloseable {
     }
 
     private void send(String message) {
-        Map<String, Object> p = new HashMap<>(cfg.kafkaOverrides());
+        Map<String, Object> p = new HashMap<>(cfg.kafkaClientOverrides());
         p.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.from(cfg).control(), null,
@@ -158,7 +158,7 @@ public final class RetrainService implements AutoCloseable {
             double factor = cfg.getDouble(Settings.RETRAIN_DRIFT_FACTOR);
             double latentBound = cfg.getDouble(Settings.RETRAIN_DRIFT_LATENT_BOUND);
             if (factor > 0 || latentBound > 0) {
-                drift = new DriftMonitor(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).anomalies(), Topics.from(cfg).latents(),
+                drift = new DriftMonitor(bootstrap, cfg.kafkaClientOverrides(), Topics.from(cfg).anomalies(), Topics.from(cfg).latents(),
                         new DriftStatistics(cfg.getLong(Settings.RETRAIN_DRIFT_WINDOW_MS), cfg.getLong(Settings.RETRAIN_DRIFT_DURATION_MS),
                                 factor, latentBound));
             }

@@ -93,7 +93,7 @@ public final class Retrainer {
         this.cfg = cfg;
         this.bootstrap = bootstrap;
         this.meters = meters;
-        this.publisher = new ModelPublisher(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).models());
+        this.publisher = new ModelPublisher(bootstrap, cfg.kafkaClientOverrides(), Topics.from(cfg).models());
     }
 
     private volatile DriftMonitor.Expectation expectation;
@@ -188,7 +188,7 @@ public final class Retrainer {
     }
 
     private Decision challenge(ModelBundle champion, long latestVersion, String trigger, boolean acceptNewNormal, long t0) {
-        SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaOverrides(), Topics.from(cfg).samples(), champion,
+        SamplesWindow.Window w = SamplesWindow.read(bootstrap, cfg.kafkaClientOverrides(), Topics.from(cfg).samples(), champion,
                 cfg.getLong(Settings.RETRAIN_WINDOW_MS), cfg.getInt(Settings.RETRAIN_MAX_SAMPLES), System.nanoTime(),
                 Run.of(trigger, acceptNewNormal).flagged, cfg.getInt(Settings.RETRAIN_NEW_CONTEXT_MIN_SAMPLES),
                 Settings.jsonFields(cfg), Duration.ofMinutes(2));

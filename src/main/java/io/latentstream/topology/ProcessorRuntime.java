@@ -50,7 +50,7 @@ public final class ProcessorRuntime implements AutoCloseable {
                                                  java.util.function.Consumer<String> waiting) throws Exception {
         Topics t = Topics.from(cfg);
         checkTopics(cfg, bootstrap, t);
-        ModelWatcher watcher = new ModelWatcher(bootstrap, cfg.kafkaOverrides(), t.models(), cfg.getString(Settings.MODEL_NAME),
+        ModelWatcher watcher = new ModelWatcher(bootstrap, cfg.kafkaClientOverrides(), t.models(), cfg.getString(Settings.MODEL_NAME),
                 cfg.getInt(Settings.MODEL_MAX_BYTES), model, meters).start();
         try {
             watcher.awaitCaughtUp(Duration.ofSeconds(30));
@@ -102,7 +102,7 @@ public final class ProcessorRuntime implements AutoCloseable {
     }
 
     private static void checkTopics(AppConfig cfg, String bootstrap, Topics t) throws Exception {
-        Map<String, Object> props = new java.util.HashMap<>(cfg.kafkaOverrides());
+        Map<String, Object> props = new java.util.HashMap<>(cfg.kafkaClientOverrides());
         props.put("bootstrap.servers", bootstrap);
         props.putIfAbsent("default.api.timeout.ms", 30_000);
         try (Admin admin = Admin.create(props)) {

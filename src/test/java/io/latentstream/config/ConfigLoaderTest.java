@@ -56,6 +56,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theStreamsGroupProtocolGoesToKafkaStreamsOnly() {
+        AppConfig streams = ConfigLoader.load(null, Map.of(), Map.of("kafka.group.protocol", "Streams", "kafka.security.protocol", "SSL"));
+        assertEquals("Streams", streams.kafkaOverrides().get("group.protocol"));
+        assertEquals(Map.of("security.protocol", "SSL"), streams.kafkaClientOverrides()); // a plain consumer refuses "streams"
+        AppConfig consumer = ConfigLoader.load(null, Map.of(), Map.of("kafka.group.protocol", "consumer"));
+        assertEquals(Map.of("group.protocol", "consumer"), consumer.kafkaClientOverrides());
+    }
+
+    @Test
     void unknownKeyFailsNamingItAndSuggestingTheRightOne() throws Exception {
         Path f = file("bad.properties", "topic.prefx=x\n");
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(f, Map.of(), Map.of()));

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -107,17 +108,22 @@ public final class StatusCommand implements Callable<Integer> {
         Instant since = now.minus(window);
         Report.Builder r = new Report.Builder(window);
         try (Admin admin = TopicsCommand.admin(cfg, bootstrap, timeout)) {
-            r.processor = group(admin, app, topics.input());
-            r.retrainer = group(admin, app + "-retrainer", null);
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            r.missingTopics = java.util.stream.Stream.of(topics.input(), topics.models(), topics.anomalies(), topics.dlq())
+                    .filter(t -> !existing.contains(t)).toList();
+            boolean input = existing.contains(topics.input());
+            r.processor = group(admin, app, input ? topics.input() : null, timeout);
+            r.retrainer = group(admin, app + "-retrainer", null, timeout);
             r.inputTopic = topics.input();
-            r.inputs = recordsSince(admin, topics.input(), since.toEpochMilli());
+            r.inputs = input ? recordsSince(admin, topics.input(), since.toEpochMilli(), timeout) : 0;
             HangingTransactions finder = new HangingTransactions(admin, timeout);
             List<TopicPartition> parts = finder.partitionsOf(TopicsCommand.scopeTopics(cfg), TopicsCommand.scopeGroups(cfg));
             r.transactionPartitions = parts.size();
             r.hanging = finder.find(parts, Duration.ofMinutes(15)).stream().map(HangingTransactions.Hanging::describe).toList();
         }
         String name = modelName.resolve(cfg);
-        ModelCatalog catalog = ModelsCommand.catalog(cfg, name, "status");
+        ModelCatalog catalog = r.missingTopics.contains(topics.models()) ? new ModelCatalog(name, BundleCodec.DEFAULT_MAX_BYTES)
+                : ModelsCommand.catalog(cfg, name, "status");
         r.model(name, topics.models(), catalog);
         String modelPath = cfg.getString(Settings.MODEL_PATH);
         if (r.activeVersion == null && modelPath != null && !modelPath.isBlank()) {
@@ -125,8 +131,9 @@ public final class StatusCommand implements Callable<Integer> {
         }
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaClients.committedReader(cfg, bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            r.flagged = count(c, topics.anomalies(), since, rec -> RecordKeys.text(rec.key()));
-            r.deadLetters = count(c, topics.dlq(), since, rec -> {
+            r.flagged = r.missingTopics.contains(topics.anomalies()) ? Counted.none(topics.anomalies())
+                    : count(c, topics.anomalies(), since, rec -> RecordKeys.text(rec.key()));
+            r.deadLetters = r.missingTopics.contains(topics.dlq()) ? Counted.none(topics.dlq()) : count(c, topics.dlq(), since, rec -> {
                 Header h = rec.headers().lastHeader(DeadLetterHeaders.REASON);
                 return h == null ? "PROCESSING_ERROR" : new String(h.value(), StandardCharsets.UTF_8);
             });
@@ -153,8 +160,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static Group group(Admin admin, String id, String topic) throws Exception {
-        long ms = TimeUnit.SECONDS.toMillis(30);
+    static Group group(Admin admin, String id, String topic, Duration timeout) throws Exception {
+        long ms = timeout.toMillis();
         Optional<GroupListing> listing = admin.listGroups().all().get(ms, TimeUnit.MILLISECONDS).stream()
                 .filter(g -> g.groupId().equals(id)).findFirst();
         if (listing.isEmpty()) {
@@ -182,8 +189,8 @@ public final class StatusCommand implements Callable<Integer> {
         Map<Integer, Long> lag = new TreeMap<>();
         int uncommitted = 0;
         if (topic != null) {
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start = offsets(admin, topic, OffsetSpec.earliest());
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest(), ms);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start = offsets(admin, topic, OffsetSpec.earliest(), ms);
             for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : end.entrySet()) {
                 OffsetAndMetadata at = committed.get(e.getKey());
                 if (at == null) {
@@ -197,9 +204,9 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /** Offsets of the topic's records stamped at or after {@code ms} (transaction markers, if any, count too). */
-    static long recordsSince(Admin admin, String topic, long ms) throws Exception {
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> at = offsets(admin, topic, OffsetSpec.forTimestamp(ms));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest());
+    static long recordsSince(Admin admin, String topic, long ms, Duration timeout) throws Exception {
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> at = offsets(admin, topic, OffsetSpec.forTimestamp(ms), timeout.toMillis());
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest(), timeout.toMillis());
         long n = 0;
         for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : end.entrySet()) {
             long from = at.get(e.getKey()).offset(); // -1: no record stamped that late
@@ -208,12 +215,12 @@ public final class StatusCommand implements Callable<Integer> {
         return n;
     }
 
-    private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(Admin admin, String topic, OffsetSpec spec)
-            throws Exception {
-        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+    private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(Admin admin, String topic, OffsetSpec spec,
+                                                                                      long timeoutMs) throws Exception {
+        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).get(topic);
         Map<TopicPartition, OffsetSpec> query = new HashMap<>();
         description.partitions().forEach(p -> query.put(new TopicPartition(topic, p.partition()), spec));
-        return admin.listOffsets(query).all().get(30, TimeUnit.SECONDS);
+        return admin.listOffsets(query).all().get(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** Records of a topic stamped since {@code since}, counted by {@code by} (most first), up to {@link #MAX_READ}. */
@@ -235,6 +242,10 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** How many records, whether reading stopped at {@link #MAX_READ}, and the count per key or reason. */
     record Counted(String topic, long count, boolean atLeast, Map<String, Long> by) {
+        static Counted none(String topic) {
+            return new Counted(topic, 0, false, Map.of());
+        }
+
         List<Map.Entry<String, Long>> most(int n) {
             return by.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
                     .thenComparing(Map.Entry.comparingByKey())).limit(n).toList();
@@ -249,11 +260,14 @@ public final class StatusCommand implements Callable<Integer> {
     record Report(Duration window, Group processor, Group retrainer, String inputTopic, long inputs, String model, String modelsTopic,
                   String modelFile, String modelFileError,
                   Long activeVersion, String activeCreated, int versions, int rejected, double expectedRate, JsonNode lastDecision,
-                  Counted flagged, Counted deadLetters, int transactionPartitions, List<String> hanging) {
+                  Counted flagged, Counted deadLetters, int transactionPartitions, List<String> hanging, List<String> missingTopics) {
 
         /** Problems, each with the command that looks further; empty when all is well. */
         List<String> problems() {
             List<String> p = new ArrayList<>();
+            if (!missingTopics.isEmpty()) {
+                p.add("topic(s) missing: " + String.join(", ", missingTopics) + " (latentstream topics apply; input.topic, topic.prefix)");
+            }
             if (!processor.running()) {
                 long lag = processor.totalLag();
                 p.add("no processor is running: group " + processor.id() + (processor.exists() ? " has no members" : " does not exist")
@@ -351,6 +365,7 @@ public final class StatusCommand implements Callable<Integer> {
             ObjectNode o = m.createObjectNode();
             o.put("status", problems().isEmpty() ? "OK" : "ATTENTION");
             o.set("problems", m.valueToTree(problems()));
+            o.set("missing_topics", m.valueToTree(missingTopics));
             o.set("processor", groupJson(m, processor));
             o.set("retrainer", groupJson(m, retrainer));
             ObjectNode mo = o.putObject("model");
@@ -430,6 +445,7 @@ public final class StatusCommand implements Callable<Integer> {
             Counted deadLetters;
             int transactionPartitions;
             List<String> hanging = List.of();
+            List<String> missingTopics = List.of();
 
             Builder(Duration window) {
                 this.window = window;
@@ -470,7 +486,7 @@ public final class StatusCommand implements Callable<Integer> {
             Report build() {
                 return new Report(window, processor, retrainer, inputTopic, inputs, model, modelsTopic, modelFile, modelFileError,
                         activeVersion, activeCreated,
-                        versions, rejected, expectedRate, lastDecision, flagged, deadLetters, transactionPartitions, hanging);
+                        versions, rejected, expectedRate, lastDecision, flagged, deadLetters, transactionPartitions, hanging, missingTopics);
             }
         }
     }

@@ -59,6 +59,16 @@ class StatusCommandTest {
     }
 
     @Test
+    void missingTopicsComeFirst() {
+        StatusCommand.Report.Builder b = builder();
+        b.missingTopics = List.of("app.raw", "app.models");
+        b.model("default", "app.models", new ModelCatalog("default", 1 << 20));
+        List<String> p = b.build().problems();
+        assertEquals("topic(s) missing: app.raw, app.models (latentstream topics apply; input.topic, topic.prefix)", p.get(0));
+        assertTrue(p.get(1).startsWith("no active version of model 'default'"), p.toString());
+    }
+
+    @Test
     void ratesOfAFewInputsRaiseNothing() {
         assertEquals(List.of(), report(PROCESSOR, 7L, 999, 999, 999, List.of()).problems());
     }
@@ -131,6 +141,6 @@ class StatusCommandTest {
         return new StatusCommand.Report(Duration.ofHours(1), processor, RETRAINER, "app.raw", inputs, "default", "app.models", null, null, active,
                 active == null ? null : "2026-11-27T10:00:00Z", active == null ? 0 : 7, 0, active == null ? 0 : 1 - 0.99, null,
                 new StatusCommand.Counted("app.anomalies", flagged, false, byKey),
-                new StatusCommand.Counted("app.dlq", dead, false, dead == 0 ? Map.of() : Map.of("BAD_JSON", dead)), 40, hanging);
+                new StatusCommand.Counted("app.dlq", dead, false, dead == 0 ? Map.of() : Map.of("BAD_JSON", dead)), 40, hanging, List.of());
     }
 }

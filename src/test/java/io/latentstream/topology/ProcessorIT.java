@@ -455,6 +455,12 @@ class ProcessorIT {
             a.get("problems").forEach(p -> withModel.add(p.asText()));
             assertEquals(3, withModel.size(), withModel.toString());
             assertTrue(withModel.stream().anyMatch(p -> p.contains("of the inputs flagged, over 5 x the")), withModel.toString());
+
+            // A prefix with no topics (a typo in the configuration): said, not a stack trace.
+            CliTest.Result typo = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix + "-typo");
+            assertEquals(1, typo.code(), typo.out() + typo.err());
+            assertTrue(typo.out().contains("  - topic(s) missing: " + prefix + "-typo.raw, " + prefix + "-typo.models, " + prefix
+                    + "-typo.anomalies, " + prefix + "-typo.dlq (latentstream topics apply"), typo.out());
         }
 
         CliTest.Result text = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,

@@ -151,6 +151,11 @@ public final class DemoRunner {
                             : DemoPage.url(http.port(), new String(tokenBytes, java.nio.charset.StandardCharsets.US_ASCII))));
                     say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s)"
                             + (source.isReplay() ? "" : "; one entity shifts level at 45 s"));
+                    // The commands a user runs against their own cluster work on this broker too, while it lives.
+                    String on = "-b " + kafka.bootstrapServers() + (prefix.equals("latentstream") ? "" : " --set topic.prefix=" + prefix);
+                    say("from another terminal while the demo runs: latentstream status " + on + " --set application.id="
+                            + cfg.getString(Settings.APPLICATION_ID) + " --name " + bundle.manifest().name()
+                            + "  (also: scores " + on + " --from 5m, dlq " + on + ", models list " + on + " --name " + bundle.manifest().name() + ")");
                     stream(kafka.bootstrapServers(), Topics.from(cfg), source, meters, model, monitor, labels);
                 }
             }

@@ -47,6 +47,9 @@ class DemoIT {
         assertTrue(res.out().contains("replaying the other 2,100 rows at 1000 records/s"), res.out());
         assertTrue(res.out().contains("replay finished"), res.out());
         assertTrue(res.out().contains("demo stopped"), res.out());
+        // The commands to look at the demo from another terminal, with the names the demo runs under.
+        assertTrue(res.out().lines().anyMatch(l -> l.matches("from another terminal while the demo runs: latentstream status "
+                + "-b 127\\.0\\.0\\.1:\\d+ --set application\\.id=latentstream-demo --name \\S+ {2}\\(also: scores .*")), res.out());
         String summary = res.out().lines().filter(l -> l.startsWith("labelled anomalies: 39;")).findFirst().orElseThrow();
         System.out.println("demo replay: " + summary);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("caught ([0-9,]+), missed ([0-9,]+)").matcher(summary);

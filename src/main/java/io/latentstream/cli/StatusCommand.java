@@ -61,7 +61,7 @@ import java.util.function.Function;
                 + "lag on the input topic), the retrainer's, the active model version and the last retraining decision, the "
                 + "last --window's input records, flagged records (against the rate the model was calibrated to, and the "
                 + "keys flagged most) and dead letters (by reason), and hanging transactions on the plan's topics.",
-            "Ends with OK, or ATTENTION and what needs a person: no processor running, no active model, a flagged "
+            "Ends with OK, or ATTENTION and what needs a person: a missing topic, no processor running, no active model, a flagged "
                 + "or dead-letter rate at the level of the shipped alerts (5 x the calibrated rate, 1%% of inputs), a "
                 + "hanging transaction. Exit code 0 for OK, 1 for ATTENTION, so a script or a cron job can check it."},
         footer = {"", "Examples:",

@@ -210,10 +210,11 @@ final class TopicRange implements AutoCloseable {
     }
 
     /**
-     * Hands each record of the range, in record-time order across partitions, to {@code show} until the range ends, {@code max} were shown (0: no
-     * limit) or Ctrl-C ends a follow. Flushes {@code out} after each batch (a follow shows records as they
-     * are committed) and prints progress to {@code err} every 5 s: {@code progress} formatted with the
-     * count shown, then how much was read (a filtered read of a large topic can show nothing for long).
+     * Hands each record of the range, in record-time order across partitions, to {@code show} until the
+     * range ends, {@code max} were shown (0: no limit) or Ctrl-C ends a follow. Flushes {@code out} after
+     * each batch (a follow shows records as they are committed) and prints progress to {@code err} every
+     * 5 s: {@code progress} formatted with the count shown, then how much was read (a filtered read of a
+     * large topic can show nothing for long).
      */
     Shown showEach(long max, PrintWriter out, PrintWriter err, String progress, Shower show) throws Exception {
         long shown = 0;

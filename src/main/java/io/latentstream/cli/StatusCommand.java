@@ -11,11 +11,9 @@ import io.latentstream.model.BundleCodec;
 import io.latentstream.model.BundleException;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.ops.HangingTransactions;
-import io.latentstream.topology.DeadLetterHeaders;
 import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +30,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,11 +107,12 @@ public final class StatusCommand implements Callable<Integer> {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             r.missingTopics = java.util.stream.Stream.of(topics.input(), topics.models(), topics.anomalies(), topics.dlq())
                     .filter(t -> !existing.contains(t)).toList();
-            boolean input = existing.contains(topics.input());
-            r.processor = group(admin, app, input ? topics.input() : null, timeout);
+            InputOffsets input = existing.contains(topics.input())
+                    ? InputOffsets.of(admin, topics.input(), since.toEpochMilli(), timeout.toMillis()) : null;
+            r.processor = group(admin, app, input, timeout);
             r.retrainer = group(admin, app + "-retrainer", null, timeout);
             r.inputTopic = topics.input();
-            r.inputs = input ? recordsSince(admin, topics.input(), since.toEpochMilli(), timeout) : 0;
+            r.inputs = input == null ? 0 : input.inWindow();
             HangingTransactions finder = new HangingTransactions(admin, timeout);
             List<TopicPartition> parts = finder.partitionsOf(TopicsCommand.scopeTopics(cfg), TopicsCommand.scopeGroups(cfg));
             r.transactionPartitions = parts.size();
@@ -133,10 +130,8 @@ public final class StatusCommand implements Callable<Integer> {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             r.flagged = r.missingTopics.contains(topics.anomalies()) ? Counted.none(topics.anomalies())
                     : count(c, topics.anomalies(), since, rec -> RecordKeys.text(rec.key()));
-            r.deadLetters = r.missingTopics.contains(topics.dlq()) ? Counted.none(topics.dlq()) : count(c, topics.dlq(), since, rec -> {
-                Header h = rec.headers().lastHeader(DeadLetterHeaders.REASON);
-                return h == null ? "PROCESSING_ERROR" : new String(h.value(), StandardCharsets.UTF_8);
-            });
+            r.deadLetters = r.missingTopics.contains(topics.dlq()) ? Counted.none(topics.dlq())
+                    : count(c, topics.dlq(), since, rec -> DlqCommand.read(rec).reason()); // as `dlq` counts them
         }
         Report report = r.build();
         PrintWriter out = spec.commandLine().getOut();
@@ -160,7 +155,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static Group group(Admin admin, String id, String topic, Duration timeout) throws Exception {
+    static Group group(Admin admin, String id, InputOffsets input, Duration timeout) throws Exception {
+        String topic = input == null ? null : input.topic();
         long ms = timeout.toMillis();
         Optional<GroupListing> listing = admin.listGroups().all().get(ms, TimeUnit.MILLISECONDS).stream()
                 .filter(g -> g.groupId().equals(id)).findFirst();
@@ -188,39 +184,47 @@ public final class StatusCommand implements Callable<Integer> {
         }
         Map<Integer, Long> lag = new TreeMap<>();
         int uncommitted = 0;
-        if (topic != null) {
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest(), ms);
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start = offsets(admin, topic, OffsetSpec.earliest(), ms);
-            for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : end.entrySet()) {
+        if (input != null) {
+            for (Map.Entry<TopicPartition, Long> e : input.latest().entrySet()) {
                 OffsetAndMetadata at = committed.get(e.getKey());
                 if (at == null) {
                     uncommitted++; // never committed (no record yet, or not reached): Kafka Streams would start at the earliest
                 }
-                long from = at != null ? at.offset() : start.get(e.getKey()).offset();
-                lag.put(e.getKey().partition(), Math.max(0, e.getValue().offset() - from));
+                long from = at != null ? at.offset() : input.earliest().get(e.getKey());
+                lag.put(e.getKey().partition(), Math.max(0, e.getValue() - from));
             }
         }
         return new Group(id, type.toString().toLowerCase(Locale.ROOT), state, members, topic, lag, uncommitted);
     }
 
-    /** Offsets of the topic's records stamped at or after {@code ms} (transaction markers, if any, count too). */
-    static long recordsSince(Admin admin, String topic, long ms, Duration timeout) throws Exception {
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> at = offsets(admin, topic, OffsetSpec.forTimestamp(ms), timeout.toMillis());
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = offsets(admin, topic, OffsetSpec.latest(), timeout.toMillis());
-        long n = 0;
-        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : end.entrySet()) {
-            long from = at.get(e.getKey()).offset(); // -1: no record stamped that late
-            n += from < 0 ? 0 : e.getValue().offset() - from;
+    /** The input topic's offsets, looked up once: earliest, latest, and the first stamped at or after the window's start. */
+    record InputOffsets(String topic, Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> latest,
+                        Map<TopicPartition, Long> windowStart) {
+        static InputOffsets of(Admin admin, String topic, long sinceMs, long timeoutMs) throws Exception {
+            List<TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS)
+                    .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            return new InputOffsets(topic, offsets(admin, parts, OffsetSpec.earliest(), timeoutMs), offsets(admin, parts, OffsetSpec.latest(), timeoutMs),
+                    offsets(admin, parts, OffsetSpec.forTimestamp(sinceMs), timeoutMs));
         }
-        return n;
-    }
 
-    private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets(Admin admin, String topic, OffsetSpec spec,
-                                                                                      long timeoutMs) throws Exception {
-        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).get(topic);
-        Map<TopicPartition, OffsetSpec> query = new HashMap<>();
-        description.partitions().forEach(p -> query.put(new TopicPartition(topic, p.partition()), spec));
-        return admin.listOffsets(query).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        /** Offsets of the records stamped within the window (transaction markers, if any, count too). */
+        long inWindow() {
+            long n = 0;
+            for (Map.Entry<TopicPartition, Long> e : latest.entrySet()) {
+                long from = windowStart.get(e.getKey()); // -1: no record stamped that late
+                n += from < 0 ? 0 : e.getValue() - from;
+            }
+            return n;
+        }
+
+        private static Map<TopicPartition, Long> offsets(Admin admin, List<TopicPartition> parts, OffsetSpec spec, long timeoutMs)
+                throws Exception {
+            Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+            parts.forEach(tp -> query.put(tp, spec));
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(query).all().get(timeoutMs, TimeUnit.MILLISECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        }
     }
 
     /** Records of a topic stamped since {@code since}, counted by {@code by} (most first), up to {@link #MAX_READ}. */

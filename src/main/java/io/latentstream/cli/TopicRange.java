@@ -51,7 +51,9 @@ final class TopicRange implements AutoCloseable {
     private long holdBacks;
     /** Following: partitions still reading what was in them when the range was opened. */
     private final Set<TopicPartition> backlog = new HashSet<>();
-    /** Following: per partition, its new records held until the backlog is shown. */
+    /** Following: new records, committed since the range was opened, held until the backlog is shown. */
+    private final List<ConsumerRecord<byte[], byte[]>> live = new ArrayList<>();
+    /** {@link #live}'s records per partition, for the hold-back. */
     private final Map<TopicPartition, Integer> liveHeld = new HashMap<>();
     private final long size;
     /** Ctrl-C while following ends the read with the command's summary; null for a bounded read. */
@@ -158,11 +160,11 @@ final class TopicRange implements AutoCloseable {
      * the records already in the topic when the range was opened come first, in time order, and then new
      * ones as they are committed.
      */
-    private List<ConsumerRecord<byte[], byte[]>> pollInTimeOrder(List<ConsumerRecord<byte[], byte[]>> live) {
+    private List<ConsumerRecord<byte[], byte[]>> pollInTimeOrder() {
         for (ConsumerRecord<byte[], byte[]> r : poll()) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             if (follow && r.offset() >= end.get(tp)) {
-                live.add(r); // committed since the range was opened
+                live.add(r);
                 liveHeld.merge(tp, 1, Integer::sum);
             } else {
                 order.add(r);
@@ -219,11 +221,10 @@ final class TopicRange implements AutoCloseable {
     Shown showEach(long max, PrintWriter out, PrintWriter err, String progress, Shower show) throws Exception {
         long shown = 0;
         boolean more = false; // --max reached with records of the range left
-        List<ConsumerRecord<byte[], byte[]>> live = new ArrayList<>();
         while (!finished() && !more && !interrupted()) {
             List<ConsumerRecord<byte[], byte[]>> records;
             try {
-                records = pollInTimeOrder(live);
+                records = pollInTimeOrder();
             } catch (WakeupException e) {
                 break; // Ctrl-C while following: the command's summary, then exit
             }

@@ -152,7 +152,7 @@ public final class DemoRunner {
                     say("retrainer started (drift trigger: live anomaly rate > 10x calibrated for 8 s)"
                             + (source.isReplay() ? "" : "; one entity shifts level at 45 s"));
                     // The commands a user runs against their own cluster work on this broker too, while it lives.
-                    String on = "-b " + kafka.bootstrapServers() + (prefix.equals("latentstream") ? "" : " --set topic.prefix=" + prefix);
+                    String on = "-b " + kafka.bootstrapServers() + (cfg.sourceOf(Settings.TOPIC_PREFIX).equals("default") ? "" : " --set topic.prefix=" + prefix);
                     say("from another terminal while the demo runs: latentstream status " + on + " --set application.id="
                             + cfg.getString(Settings.APPLICATION_ID) + " --name " + bundle.manifest().name()
                             + "  (also: scores " + on + " --from 5m, dlq " + on + ", models list " + on + " --name " + bundle.manifest().name() + ")");

@@ -9,6 +9,7 @@ import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.BundleCodec;
 import io.latentstream.model.Manifest;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.model.ThresholdCalibration;
 import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,11 +32,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-/** {@code latentstream models list|publish|rollback|export}: model versions on the models topic. */
+/** {@code latentstream models list|publish|rollback|export|threshold}: model versions on the models topic. */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "Model versions on the compacted models topic: list them, publish a bundle, roll back, export one to a file.",
+        description = "Model versions on the compacted models topic: list them, publish a bundle, roll back, export one to a "
+                + "file, set the active version's threshold.",
         subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Publish.class, ModelsCommand.Rollback.class,
-                ModelsCommand.Export.class})
+                ModelsCommand.Export.class, ThresholdCommand.class})
 public final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -183,6 +185,11 @@ public final class ModelsCommand implements Callable<Integer> {
             if (w == null || w.isEmpty()) {
                 return "-";
             }
+            String threshold = w.get(ThresholdCalibration.WINDOW_NOTE);
+            if (threshold != null) { // `models threshold`: the parent's weights, say so rather than its training window
+                int of = threshold.indexOf(" of ");
+                return of < 0 ? threshold : threshold.substring(0, of);
+            }
             List<String> parts = new ArrayList<>();
             if (w.containsKey("file")) {
                 parts.add(Path.of(w.get("file")).getFileName().toString());
@@ -308,7 +315,7 @@ public final class ModelsCommand implements Callable<Integer> {
                         + " on the topic: use --force to publish it anyway, or `models rollback --to " + b.version() + "`");
             }
             String split = fleetSplit(c, b, allowIncompatible, "--allow-incompatible");
-            p.publish(b, "publish");
+            p.publish(b, "publish", !force);
             spec.commandLine().getOut().println("published " + b.manifest().name() + " v" + b.version() + " (" + size
                     + " bytes) to " + Topics.from(cfg).models() + "; it is now the active version" + split);
             spec.commandLine().getOut().flush();

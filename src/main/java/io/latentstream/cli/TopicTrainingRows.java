@@ -40,22 +40,92 @@ final class TopicTrainingRows {
 
     static Result read(AppConfig cfg, String topic, Instant from, Instant to, List<String> features, boolean conditional,
                        int maxRows, long seed, PrintWriter w) {
-        // read_committed: what the processor (exactly_once_v2) reads
-        Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, "train --topic"));
         InputFormat format = InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT));
         RecordParser parser = new RecordParser(format, features, cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional,
                 Settings.jsonFields(cfg));
         List<double[]> rows = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
+        Random rnd = new Random(seed);
+        Scan scan = scan(cfg, "train --topic", topic, from, to, parser, String.format(Locale.ROOT, "%s, %d features%s", format.id(),
+                features.size(), conditional ? ", conditional on each record's context or key" : ""), (rec, parsed) -> {
+                    int slot = reservoirSlot(rnd, parsed, maxRows);
+                    if (slot < 0) {
+                        return;
+                    }
+                    double[] row = new double[rec.dim];
+                    for (int j = 0; j < rec.dim; j++) {
+                        row[j] = rec.features[j];
+                    }
+                    if (slot == rows.size()) {
+                        rows.add(row);
+                        contexts.add(rec.context);
+                    } else {
+                        rows.set(slot, row);
+                        contexts.set(slot, rec.context);
+                    }
+                }, w);
+        long read = scan.read();
+        long parsed = scan.parsed();
+        if (parsed < 3) { // the trainer's minimum: say why, rather than "need at least 3 rows"
+            throw new UsageError((parsed == 0 ? "no record" : "only " + parsed + " record(s)") + " of " + topic
+                    + (read == 0 ? " in the range" : " parsed as input.format=" + format.id() + " with the features " + features
+                    + (scan.refused().isEmpty() ? "" : "; the others: " + scan.why())) + "; too few to train on");
+        }
+        scan.warnIfMostLeftOut(w);
+        w.printf(Locale.ROOT, "read %,d records: %,d parsed%s; training on %,d%s%n", read, parsed, scan.leftOut(),
+                rows.size(), parsed > rows.size() ? " (a uniform sample, --max-records)" : "");
+        w.flush();
+        Map<String, String> window = new LinkedHashMap<>();
+        window.put("topic", topic);
+        window.put("from", from == null ? "start" : from.toString());
+        window.put("to", to == null ? "end when read" : to.toString());
+        window.put("records", Long.toString(parsed));
+        TrainingData data = new TrainingData(features, rows.toArray(new double[0][]),
+                conditional ? contexts.toArray(new String[0]) : null, conditional ? "context" : null, topic);
+        return new Result(data, read, parsed, scan.refused(), window);
+    }
+
+    /** Receives each record that parses, with how many have parsed so far (this one included). */
+    interface ParsedSink {
+        void accept(ParsedRecord record, long parsed);
+    }
+
+    /** What reading a range found: records read, parsed, and the others by dead-letter reason with the first message. */
+    record Scan(long read, long parsed, Map<DeadLetterReason, Long> refused, Map<DeadLetterReason, String> firstMessage) {
+        /** "BAD_JSON 3 (first: ...); DIM_MISMATCH 1 (first: ...)". */
+        String why() {
+            StringBuilder why = new StringBuilder();
+            refused.forEach((reason, n) -> why.append(why.length() == 0 ? "" : "; ").append(reason).append(' ').append(n)
+                    .append(" (first: ").append(firstMessage.get(reason)).append(')'));
+            return why.toString();
+        }
+
+        /** ", 5 left out as the processor would dead-letter them: ..." or nothing. */
+        String leftOut() {
+            return refused.isEmpty() ? "" : ", " + (read - parsed) + " left out as the processor would dead-letter them: " + why();
+        }
+
+        void warnIfMostLeftOut(PrintWriter w) {
+            if (read - parsed > parsed) {
+                w.println("warning: most records were left out: check input.format and the features against what the topic holds");
+            }
+        }
+    }
+
+    /**
+     * Reads the records of {@code topic} in the range as a read_committed consumer (what the processor
+     * under exactly_once_v2 reads), parses each as the processor would, hands the ones that parse to
+     * {@code sink} and counts the others by reason; progress every 5 s.
+     */
+    static Scan scan(AppConfig cfg, String command, String topic, Instant from, Instant to, RecordParser parser, String what,
+                     ParsedSink sink, PrintWriter w) {
+        Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, command));
         Map<DeadLetterReason, Long> refused = new EnumMap<>(DeadLetterReason.class);
         Map<DeadLetterReason, String> firstMessage = new EnumMap<>(DeadLetterReason.class);
-        Random rnd = new Random(seed);
         long parsed = 0;
-        long read;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicRange range = TopicRange.open(c, topic, from, to, false);
-            w.printf(Locale.ROOT, "reading %s (%s, %d features%s): at most %,d records%n", topic, format.id(), features.size(),
-                    conditional ? ", conditional on each record's context or key" : "", range.size());
+            w.printf(Locale.ROOT, "reading %s (%s): at most %,d records%n", topic, what, range.size());
             w.flush();
             long lastProgress = System.nanoTime();
             while (!range.finished()) {
@@ -68,21 +138,7 @@ final class TopicTrainingRows {
                         firstMessage.putIfAbsent(e.reason(), e.getMessage());
                         continue;
                     }
-                    parsed++;
-                    double[] row = new double[rec.dim];
-                    for (int j = 0; j < rec.dim; j++) {
-                        row[j] = rec.features[j];
-                    }
-                    if (rows.size() < maxRows) {
-                        rows.add(row);
-                        contexts.add(rec.context);
-                    } else {
-                        long k = (long) (rnd.nextDouble() * parsed); // reservoir (Algorithm R): a uniform sample
-                        if (k < maxRows) {
-                            rows.set((int) k, row);
-                            contexts.set((int) k, rec.context);
-                        }
-                    }
+                    sink.accept(rec, ++parsed);
                 }
                 if (System.nanoTime() - lastProgress > PROGRESS_NANOS) {
                     lastProgress = System.nanoTime();
@@ -90,30 +146,20 @@ final class TopicTrainingRows {
                     w.flush();
                 }
             }
-            read = range.read();
+            return new Scan(range.read(), parsed, refused, firstMessage);
         }
-        StringBuilder why = new StringBuilder();
-        refused.forEach((reason, n) -> why.append(why.length() == 0 ? "" : "; ").append(reason).append(' ').append(n)
-                .append(" (first: ").append(firstMessage.get(reason)).append(')'));
-        if (parsed < 3) { // the trainer's minimum: say why, rather than "need at least 3 rows"
-            throw new UsageError((parsed == 0 ? "no record" : "only " + parsed + " record(s)") + " of " + topic
-                    + (read == 0 ? " in the range" : " parsed as input.format=" + format.id() + " with the features " + features
-                    + (why.length() == 0 ? "" : "; the others: " + why)) + "; too few to train on");
+    }
+
+    /**
+     * Reservoir sampling (Algorithm R), so a uniform sample of at most {@code capacity} items whatever
+     * the count: where the {@code seen}-th item goes (the next free slot while there is one, else a
+     * random slot to replace), or -1 when it is not taken.
+     */
+    static int reservoirSlot(Random rnd, long seen, int capacity) {
+        if (seen <= capacity) {
+            return (int) (seen - 1);
         }
-        if (read - parsed > parsed) {
-            w.println("warning: most records were left out: check input.format and --features against what the topic holds");
-        }
-        w.printf(Locale.ROOT, "read %,d records: %,d parsed%s; training on %,d%s%n", read, parsed,
-                refused.isEmpty() ? "" : ", " + (read - parsed) + " left out as the processor would dead-letter them: " + why,
-                rows.size(), parsed > rows.size() ? " (a uniform sample, --max-records)" : "");
-        w.flush();
-        Map<String, String> window = new LinkedHashMap<>();
-        window.put("topic", topic);
-        window.put("from", from == null ? "start" : from.toString());
-        window.put("to", to == null ? "end when read" : to.toString());
-        window.put("records", Long.toString(parsed));
-        TrainingData data = new TrainingData(features, rows.toArray(new double[0][]),
-                conditional ? contexts.toArray(new String[0]) : null, conditional ? "context" : null, topic);
-        return new Result(data, read, parsed, refused, window);
+        long k = (long) (rnd.nextDouble() * seen);
+        return k < capacity ? (int) k : -1;
     }
 }

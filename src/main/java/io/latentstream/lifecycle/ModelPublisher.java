@@ -66,8 +66,37 @@ public final class ModelPublisher {
         return catalog;
     }
 
-    /** Writes a verified bundle and makes it the active version, in one transaction. */
+    /**
+     * Another publisher (a retrainer, an operator's command) wrote a version as new as this bundle's
+     * first: both chose "newest + 1". Nothing was written.
+     */
+    public static final class VersionTakenException extends IllegalStateException {
+        private final long latest;
+
+        VersionTakenException(String name, long version, long latest) {
+            super("model " + name + " v" + version + " was not published: v" + latest + " was published meanwhile");
+            this.latest = latest;
+        }
+
+        public long latest() {
+            return latest;
+        }
+    }
+
+    /**
+     * Writes a verified bundle and makes it the active version, in one transaction, if its version is
+     * still newer than every version on the topic (else {@link VersionTakenException}).
+     */
     public void publish(ModelBundle bundle, String reason) {
+        publish(bundle, reason, true);
+    }
+
+    /**
+     * {@link #publish(ModelBundle, String)}; with {@code newest} false, at any version (an operator's
+     * {@code models publish --force}). Two bundles under one version would split the fleet: a processor
+     * that read the first keeps it, one that starts later loads the second.
+     */
+    public void publish(ModelBundle bundle, String reason, boolean newest) {
         byte[] bytes = BundleCodec.write(bundle);
         try {
             BundleCodec.read(bytes, BundleCodec.DEFAULT_MAX_BYTES); // never publish what the watcher would refuse
@@ -75,13 +104,23 @@ public final class ModelPublisher {
             throw new IllegalArgumentException("bundle refused before publishing: " + e.getMessage(), e);
         }
         String name = bundle.manifest().name();
-        transact(name, List.of(new ProducerRecord<>(topic, 0, ModelsTopic.bundleKey(name, bundle.version()), bytes),
-                activation(name, bundle.version(), reason)));
+        long version = bundle.version();
+        // Checked after initTransactions: that fences every earlier publisher of this model (one transactional id per
+        // name) and settles its open transaction, and a later one fences this one, whose commit then fails. So the
+        // version read here cannot be taken between the check and the commit.
+        Runnable check = !newest ? null : () -> {
+            Long latest = snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).latestVersion();
+            if (latest != null && latest >= version) {
+                throw new VersionTakenException(name, version, latest);
+            }
+        };
+        transact(name, List.of(new ProducerRecord<>(topic, 0, ModelsTopic.bundleKey(name, version), bytes),
+                activation(name, version, reason)), check);
     }
 
     /** Makes an existing version active again for the whole fleet. */
     public void activate(String name, long version, String reason) {
-        transact(name, List.of(activation(name, version, reason)));
+        transact(name, List.of(activation(name, version, reason)), null);
     }
 
     /** Records a retraining decision (shown by `models list`). */
@@ -89,7 +128,7 @@ public final class ModelPublisher {
         try {
             long at = System.currentTimeMillis();
             byte[] key = (ModelsTopic.DECISION + name + "/" + at).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            transact(name, List.of(new ProducerRecord<>(topic, 0, key, JSON.writeValueAsBytes(decision))));
+            transact(name, List.of(new ProducerRecord<>(topic, 0, key, JSON.writeValueAsBytes(decision))), null);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
@@ -107,7 +146,8 @@ public final class ModelPublisher {
         }
     }
 
-    private void transact(String name, List<ProducerRecord<byte[], byte[]>> records) {
+    /** Writes the records in one transaction; {@code check}, if any, runs once the producer has fenced earlier ones. */
+    private void transact(String name, List<ProducerRecord<byte[], byte[]>> records, Runnable check) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
         // One transactional id per model name: a second publisher fences the first (no interleaving).
@@ -116,6 +156,9 @@ public final class ModelPublisher {
         p.putIfAbsent("client.id", "latentstream-models-publisher");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
+            if (check != null) {
+                check.run();
+            }
             producer.beginTransaction();
             try {
                 for (ProducerRecord<byte[], byte[]> r : records) {

@@ -65,6 +65,12 @@ public record Manifest(String name, long version, Long parent, String createdAt,
                 scoring, training, validation, libraries);
     }
 
+    /** This manifest with other validation figures. */
+    public Manifest withValidation(Map<String, Double> newValidation) {
+        return new Manifest(name, version, parent, createdAt, features, context, architecture, normalization,
+                scoring, training, newValidation, libraries);
+    }
+
     /** This manifest with other scoring settings. */
     public Manifest withScoring(ScoringSpec newScoring) {
         return new Manifest(name, version, parent, createdAt, features, context, architecture, normalization,

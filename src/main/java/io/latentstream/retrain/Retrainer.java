@@ -215,7 +215,15 @@ public final class Retrainer {
                 cfg.getDouble(Settings.RETRAIN_RATE_TOLERANCE));
         v = fits(v, challenger, cfg.getInt(Settings.MODEL_MAX_BYTES));
         if (v.published()) {
-            publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
+            try {
+                publisher.publish(challenger, acceptNewNormal ? "accept-new-normal" : "retrain");
+            } catch (ModelPublisher.VersionTakenException e) {
+                // An operator published (models publish, models threshold) while this one trained: theirs stands, and
+                // the next retrain warm-starts from whatever is active then.
+                return new Decision(Outcome.SKIPPED, e.getMessage() + " by another publisher while this challenger trained; "
+                        + "the next retrain starts from the version active then (the gate had passed it: " + v.reason() + ")",
+                        champion.version(), null, trigger, v.figures(), secs(t0));
+            }
         }
         List<String> learned = addedContexts(champion, challenger);
         String reason = learned.isEmpty() ? v.reason() : v.reason() + "; " + (v.published() ? "" : "would have ")

@@ -148,6 +148,14 @@ class ModelThresholdIT {
                 CliTest.Result list4 = CliTest.run(args(common, "models", "list"));
                 assertTrue(list4.out().lines().anyMatch(l -> l.startsWith("v4 ") && l.contains("first")), list4.out());
 
+                // `score` on a file takes the active version when no --model is given: v4, with its threshold.
+                Path csv = java.nio.file.Files.writeString(dir.resolve("rows.csv"), "f0,f1,f2,f3,f4,entity\n10,10,10,10,10,a\n");
+                CliTest.Result scored = CliTest.run(args(common, "score", "--input", csv.toString()));
+                assertEquals(0, scored.code(), scored.err());
+                assertTrue(scored.err().contains("model " + name + " v4 (active on th.models)"), scored.err());
+                assertEquals(4, JSON.readTree(scored.out()).get("model_version").asLong(), scored.out());
+                assertEquals((float) model.current().threshold(), JSON.readTree(scored.out()).get("threshold").floatValue());
+
                 Path exported = dir.resolve("v3.lsb");
                 assertEquals(0, CliTest.run(args(common, "models", "export", "3", "--out", exported.toString())).code());
                 assertEquals("v2's weights; sensitivity 0.5", BundleCodec.read(exported).manifest().training().window()

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
             "Kafka-native compression and anomaly scoring of numeric streams with a variational autoencoder.",
             "",
             "Quick start: latentstream demo    (embedded Kafka broker, synthetic sensors, live progress)"},
-        subcommands = {DemoCommand.class, RunCommand.class, RetrainCommand.class, ModelsCommand.class, DecodeCommand.class, DlqCommand.class, ScoresCommand.class, StatusCommand.class, TrainCommand.class, EvaluateCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class, TopicsCommand.class, ConfigCommand.class, BrokerCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, RetrainCommand.class, ModelsCommand.class, DecodeCommand.class, DlqCommand.class, ScoresCommand.class, StatusCommand.class, TrainCommand.class, EvaluateCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class, BrokerCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.",
             "Settings: see README (Configuration) or `latentstream config show`."})

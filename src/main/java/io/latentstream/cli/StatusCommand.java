@@ -13,6 +13,7 @@ import io.latentstream.model.ModelBundle;
 import io.latentstream.ops.HangingTransactions;
 import io.latentstream.topology.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -114,9 +116,20 @@ public final class StatusCommand implements Callable<Integer> {
             r.inputTopic = topics.input();
             r.inputs = input == null ? 0 : input.inWindow();
             HangingTransactions finder = new HangingTransactions(admin, timeout);
-            List<TopicPartition> parts = finder.partitionsOf(TopicsCommand.scopeTopics(cfg), TopicsCommand.scopeGroups(cfg));
-            r.transactionPartitions = parts.size();
-            r.hanging = finder.find(parts, Duration.ofMinutes(15)).stream().map(HangingTransactions.Hanging::describe).toList();
+            try {
+                List<TopicPartition> parts = finder.partitionsOf(TopicsCommand.scopeTopics(cfg), TopicsCommand.scopeGroups(cfg));
+                r.transactionPartitions = parts.size();
+                r.hanging = finder.find(parts, Duration.ofMinutes(15)).stream().map(HangingTransactions.Hanging::describe).toList();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AuthorizationException)) {
+                    throw e;
+                }
+                // The check reads the producers of every partition, __consumer_offsets' too: an administrator's right,
+                // not an operator's (`latentstream acls --role operator` does not grant it). The rest of the report stands.
+                r.transactionsUnchecked = "this principal may not describe the producers of the plan's topics and of "
+                        + "__consumer_offsets (" + e.getCause().getClass().getSimpleName() + "); an administrator's `latentstream "
+                        + "topics hanging` can";
+            }
         }
         String name = modelName.resolve(cfg);
         ModelCatalog catalog = r.missingTopics.contains(topics.models()) ? new ModelCatalog(name, BundleCodec.DEFAULT_MAX_BYTES)
@@ -264,7 +277,8 @@ public final class StatusCommand implements Callable<Integer> {
     record Report(Duration window, Group processor, Group retrainer, String inputTopic, long inputs, String model, String modelsTopic,
                   String modelFile, String modelFileError,
                   Long activeVersion, String activeCreated, int versions, int rejected, double expectedRate, JsonNode lastDecision,
-                  Counted flagged, Counted deadLetters, int transactionPartitions, List<String> hanging, List<String> missingTopics) {
+                  Counted flagged, Counted deadLetters, int transactionPartitions, List<String> hanging, String transactionsUnchecked,
+                  List<String> missingTopics) {
 
         /** Problems, each with the command that looks further; empty when all is well. */
         List<String> problems() {
@@ -330,8 +344,8 @@ public final class StatusCommand implements Callable<Integer> {
                 w.append(": ").append(most(deadLetters, 10));
             }
             line(b, "last " + span(), w.toString());
-            line(b, "transactions", hanging.isEmpty() ? "none hanging on " + transactionPartitions + " partition(s)"
-                    : String.join("; ", hanging));
+            line(b, "transactions", transactionsUnchecked != null ? "not checked: " + transactionsUnchecked
+                    : hanging.isEmpty() ? "none hanging on " + transactionPartitions + " partition(s)" : String.join("; ", hanging));
             List<String> problems = problems();
             line(b, "status", problems.isEmpty() ? "OK" : "ATTENTION");
             problems.forEach(p -> b.append("  - ").append(p).append('\n'));
@@ -398,6 +412,9 @@ public final class StatusCommand implements Callable<Integer> {
             ObjectNode t = o.putObject("transactions");
             t.put("partitions_checked", transactionPartitions);
             t.set("hanging", m.valueToTree(hanging));
+            if (transactionsUnchecked != null) {
+                t.put("not_checked", transactionsUnchecked);
+            }
             return o.toString();
         }
 
@@ -449,6 +466,7 @@ public final class StatusCommand implements Callable<Integer> {
             Counted deadLetters;
             int transactionPartitions;
             List<String> hanging = List.of();
+            String transactionsUnchecked;
             List<String> missingTopics = List.of();
 
             Builder(Duration window) {
@@ -490,7 +508,8 @@ public final class StatusCommand implements Callable<Integer> {
             Report build() {
                 return new Report(window, processor, retrainer, inputTopic, inputs, model, modelsTopic, modelFile, modelFileError,
                         activeVersion, activeCreated,
-                        versions, rejected, expectedRate, lastDecision, flagged, deadLetters, transactionPartitions, hanging, missingTopics);
+                        versions, rejected, expectedRate, lastDecision, flagged, deadLetters, transactionPartitions, hanging, transactionsUnchecked,
+                        missingTopics);
             }
         }
     }

@@ -146,12 +146,17 @@ public final class ModelPublisher {
         }
     }
 
+    /** The transactional id every publisher of one model uses (ACLs grant WRITE on it: `latentstream acls`). */
+    public static String transactionalId(String name) {
+        return "latentstream-models-" + name;
+    }
+
     /** Writes the records in one transaction; {@code check}, if any, runs once the producer has fenced earlier ones. */
     private void transact(String name, List<ProducerRecord<byte[], byte[]>> records, Runnable check) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
         // One transactional id per model name: a second publisher fences the first (no interleaving).
-        p.put("transactional.id", "latentstream-models-" + name);
+        p.put("transactional.id", transactionalId(name));
         p.put("max.request.size", 16 << 20);
         p.putIfAbsent("client.id", "latentstream-models-publisher");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {

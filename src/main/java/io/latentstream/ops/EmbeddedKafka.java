@@ -74,8 +74,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         return start(logDir, deleteOnClose, brokerPort, controllerPort, Map.of());
     }
 
-    private static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort,
-                                       Map<String, String> brokerOverrides) {
+    /** {@link #start(Path, boolean, int, int)} with broker settings of a test's own (e.g. more listeners) on top. */
+    public static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort,
+                                      Map<String, String> brokerOverrides) {
         EmbeddedKafka k = new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, brokerOverrides);
         try {
             k.doStart();

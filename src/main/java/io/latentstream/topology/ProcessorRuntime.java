@@ -123,7 +123,10 @@ public final class ProcessorRuntime implements AutoCloseable {
                 missing.add(0, t.input());
             }
             if (!missing.isEmpty()) {
-                throw new IllegalStateException("topics missing: " + missing + " (create them with `latentstream topics apply`)");
+                // An authorizer hides the topics a principal may not describe: from here they look missing.
+                throw new IllegalStateException("topics missing: " + missing + " (create them with `latentstream topics apply`; "
+                        + "if they exist, this principal is not allowed to see them: the ACLs it needs are printed by "
+                        + "`latentstream acls --role processor --principal <it>`)");
             }
         }
     }

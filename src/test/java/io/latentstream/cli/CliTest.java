@@ -35,7 +35,7 @@ public class CliTest {
     void helpListsTheSubcommandsThatExist() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        for (String sub : new String[] {"demo", "run", "retrain", "models", "decode", "dlq", "scores", "status", "train", "evaluate", "score", "generate", "bench", "topics", "config", "broker"}) {
+        for (String sub : new String[] {"demo", "run", "retrain", "models", "decode", "dlq", "scores", "status", "train", "evaluate", "score", "generate", "bench", "topics", "acls", "config", "broker"}) {
             assertTrue(r.out().contains("  " + sub + " "), sub + " missing from\n" + r.out());
         }
     }
@@ -43,7 +43,7 @@ public class CliTest {
     @Test
     void everySubcommandHasHelpWithAnExample() {
         for (String[] sub : new String[][] {{"demo"}, {"run"}, {"retrain"}, {"models", "list"}, {"models", "publish"}, {"models", "rollback"}, {"models", "export"},
-            {"models", "threshold"}, {"score"}, {"decode"}, {"dlq"}, {"scores"}, {"status"}, {"train"}, {"evaluate"}, {"generate"}, {"bench"}, {"bench", "kernel"}, {"topics", "apply"}, {"topics", "hanging"}, {"config", "show"},
+            {"models", "threshold"}, {"score"}, {"decode"}, {"dlq"}, {"scores"}, {"status"}, {"train"}, {"evaluate"}, {"generate"}, {"bench"}, {"bench", "kernel"}, {"topics", "apply"}, {"topics", "hanging"}, {"acls"}, {"config", "show"},
             {"config", "keys"}, {"broker"}}) {
             String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);
             args[sub.length] = "--help";

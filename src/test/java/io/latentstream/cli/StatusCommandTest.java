@@ -141,6 +141,6 @@ class StatusCommandTest {
         return new StatusCommand.Report(Duration.ofHours(1), processor, RETRAINER, "app.raw", inputs, "default", "app.models", null, null, active,
                 active == null ? null : "2026-11-27T10:00:00Z", active == null ? 0 : 7, 0, active == null ? 0 : 1 - 0.99, null,
                 new StatusCommand.Counted("app.anomalies", flagged, false, byKey),
-                new StatusCommand.Counted("app.dlq", dead, false, dead == 0 ? Map.of() : Map.of("BAD_JSON", dead)), 40, hanging, List.of());
+                new StatusCommand.Counted("app.dlq", dead, false, dead == 0 ? Map.of() : Map.of("BAD_JSON", dead)), 40, hanging, null, List.of());
     }
 }

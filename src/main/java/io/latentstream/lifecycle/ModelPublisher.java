@@ -146,17 +146,23 @@ public final class ModelPublisher {
         }
     }
 
-    /** The transactional id every publisher of one model uses (ACLs grant WRITE on it: `latentstream acls`). */
-    public static String transactionalId(String name) {
-        return "latentstream-models-" + name;
+    /**
+     * The transactional id every publisher of one model on one models topic uses, so they fence each
+     * other (ACLs grant WRITE on it: `latentstream acls`). Scoped by the topic: deployments that share a
+     * cluster and a model name (two topic prefixes) must not fence each other's publishes. Not under
+     * "<application.id>-", the prefix Kafka Streams' own transactional ids take and the processor is
+     * granted, so a processor's principal cannot fence a publisher.
+     */
+    public static String transactionalId(String modelsTopic, String name) {
+        return modelsTopic + ".publisher." + name;
     }
 
     /** Writes the records in one transaction; {@code check}, if any, runs once the producer has fenced earlier ones. */
     private void transact(String name, List<ProducerRecord<byte[], byte[]>> records, Runnable check) {
         Map<String, Object> p = new HashMap<>(kafkaOverrides);
         p.put("bootstrap.servers", bootstrap);
-        // One transactional id per model name: a second publisher fences the first (no interleaving).
-        p.put("transactional.id", transactionalId(name));
+        // One transactional id per models topic and model name: a second publisher fences the first (no interleaving).
+        p.put("transactional.id", transactionalId(topic, name));
         p.put("max.request.size", 16 << 20);
         p.putIfAbsent("client.id", "latentstream-models-publisher");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -83,7 +83,7 @@ public final class AclPlan {
                     add.topic(t.models(), AclOperation.READ); // the model watcher (assigned, no group)
                     add.add(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.READ);
                     // Kafka Streams' exactly_once_v2 producers: transactional ids <application.id>-<process id>-<thread>
-                    add.add(ResourceType.TRANSACTIONAL_ID, app, PatternType.PREFIXED, AclOperation.WRITE);
+                    add.add(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.WRITE);
                 }
                 case RETRAINER -> {
                     for (String r : List.of(t.samples(), t.latents(), t.anomalies(), t.models(), t.control())) {
@@ -92,7 +92,7 @@ public final class AclPlan {
                     add.topic(t.models(), AclOperation.WRITE); // versions and decisions
                     add.topic(t.control(), AclOperation.WRITE); // POST /retrain and /rollback hand the request to the leader
                     add.add(ResourceType.GROUP, app + "-retrainer", PatternType.LITERAL, AclOperation.READ);
-                    add.add(ResourceType.TRANSACTIONAL_ID, ModelPublisher.transactionalId(model), PatternType.LITERAL, AclOperation.WRITE);
+                    add.add(ResourceType.TRANSACTIONAL_ID, ModelPublisher.transactionalId(t.models(), model), PatternType.LITERAL, AclOperation.WRITE);
                 }
                 case OPERATOR -> {
                     List<String> all = new ArrayList<>(List.of(t.input()));
@@ -101,7 +101,7 @@ public final class AclPlan {
                         add.topic(r, AclOperation.READ);
                     }
                     add.topic(t.models(), AclOperation.WRITE);
-                    add.add(ResourceType.TRANSACTIONAL_ID, ModelPublisher.transactionalId(model), PatternType.LITERAL, AclOperation.WRITE);
+                    add.add(ResourceType.TRANSACTIONAL_ID, ModelPublisher.transactionalId(t.models(), model), PatternType.LITERAL, AclOperation.WRITE);
                     // status: the groups' members and committed offsets
                     add.add(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.DESCRIBE);
                     add.add(ResourceType.GROUP, app + "-retrainer", PatternType.LITERAL, AclOperation.DESCRIBE);

@@ -73,7 +73,7 @@ class AclsIT {
             CliTest.Result printed = CliTest.run(args(deployment, "acls", "--principal", "User:proc", "--role", "processor", "-b", admin));
             assertEquals(0, printed.code(), printed.err());
             assertTrue(printed.out().contains("kafka-acls.sh --bootstrap-server " + admin + " --command-config admin.properties --add "
-                    + "--allow-principal User:proc --operation Write --transactional-id " + APP + " --resource-pattern-type prefixed"),
+                    + "--allow-principal User:proc --operation Write --transactional-id " + APP + "- --resource-pattern-type prefixed"),
                     printed.out());
             for (String[] grant : new String[][] {{"User:proc", "processor"}, {"User:rt", "retrainer"}, {"User:ops", "operator"}}) {
                 CliTest.Result applied = CliTest.run(args(deployment, "acls", "--principal", grant[0], "--role", grant[1], "--apply", "-b", admin));
@@ -149,6 +149,24 @@ class AclsIT {
                 assertTrue(dlq.err().contains("BAD_JSON " + bad), dlq.err());
                 CliTest.Result threshold = CliTest.run(args(ops, "models", "threshold", "--rate", "5%"));
                 assertEquals(0, threshold.code(), threshold.err());
+                CliTest.Result scores = CliTest.run(args(ops, "scores", "--all", "--from", "1h", "--json"));
+                assertEquals(0, scores.code(), scores.err());
+                assertEquals(N - bad, scores.out().lines().count());
+                java.nio.file.Path trained = Files.createTempFile("latentstream-acls", ".lsb");
+                try {
+                    CliTest.Result train = CliTest.run(args(ops, "train", "--topic", t.input(), "--dimension", "5", "--epochs", "2",
+                            "--out", trained.toString()));
+                    assertEquals(0, train.code(), train.err());
+                } finally {
+                    Files.deleteIfExists(trained);
+                }
+
+                // The topics role: `topics apply` of another deployment (prefix bz), as a user granted only that.
+                String[] other = {"--set", "topic.prefix=bz", "--set", "topic.replication.factor=1"};
+                assertEquals(0, CliTest.run(args(other, "acls", "--principal", "User:ops", "--role", "topics", "--apply", "-b", admin)).code());
+                CliTest.Result created = CliTest.run(args(args(other, ops), "topics", "apply"));
+                assertEquals(0, created.code(), created.out() + created.err());
+                assertTrue(created.out().contains("bz.models"), created.out());
                 // ... and an operator cannot do what the processor does: write its outputs.
                 Map<String, Object> opsProducer = new HashMap<>(as(base, "ops").kafkaClientOverrides());
                 opsProducer.put("bootstrap.servers", users);

@@ -1,24 +1,16 @@
 package io.latentstream.cli;
 
-import io.latentstream.config.AppConfig;
-import io.latentstream.config.Settings;
-import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
-import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -59,7 +51,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (out != null) {
             OutputFile.check(out, "--out", "generated.csv");
         }
-        ModelBundle bundle = model != null ? Cli.loadBundle(model) : activeOnTopic();
+        ModelBundle bundle = model != null ? Cli.loadBundle(model) : ModelsCommand.activeFor(spec, modelName, "generate");
         if (context != null && !bundle.conditional()) {
             throw new UsageError("--context given but the model is not conditional");
         }
@@ -74,36 +66,12 @@ public final class GenerateCommand implements Callable<Integer> {
             write(bundle, scorer, slot, w);
             w.flush();
         } else {
-            Path dir = out.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-            try {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    write(bundle, scorer, slot, w);
-                }
-                // createTempFile made it owner-only; generated records are not a secret (as BundleCodec.writeBytes).
-                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                }
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp); // only still there when the write failed
-            }
+            OutputFile.writeAtomically(out, w -> {
+                write(bundle, scorer, slot, w);
+                return null;
+            });
         }
         return ExitCodes.OK;
-    }
-
-    private ModelBundle activeOnTopic() {
-        AppConfig cfg = Cli.config(spec);
-        if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
-            throw new UsageError("give --model, or --bootstrap-server to use the active version on the models topic");
-        }
-        String name = modelName.resolve(cfg);
-        ModelCatalog c = ModelsCommand.catalog(cfg, name, "generate");
-        ModelCatalog.Verified v = ModelsCommand.active(c, name, cfg, "pass --model with an exported one");
-        spec.commandLine().getErr().println("model " + name + " v" + v.version() + " (active on " + Topics.from(cfg).models() + ")");
-        spec.commandLine().getErr().flush();
-        return v.bundle();
     }
 
     private void write(ModelBundle bundle, FastScorer scorer, int slot, Writer w) throws java.io.IOException {

@@ -69,6 +69,23 @@ public final class ModelsCommand implements Callable<Integer> {
         return v;
     }
 
+    /**
+     * For a command that takes --model or else the active version (generate, score): the active
+     * version on the models topic, said on standard error; a usage error without bootstrap.servers.
+     */
+    static ModelBundle activeFor(CommandSpec spec, ModelNameOption modelName, String command) {
+        AppConfig cfg = Cli.config(spec);
+        if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
+            throw new UsageError("give --model, or --bootstrap-server to use the active version on the models topic");
+        }
+        String name = modelName.resolve(cfg);
+        ModelCatalog c = catalog(cfg, name, command);
+        ModelCatalog.Verified v = active(c, name, cfg, "pass --model with an exported one");
+        spec.commandLine().getErr().println("model " + name + " v" + v.version() + " (active on " + Topics.from(cfg).models() + ")");
+        spec.commandLine().getErr().flush();
+        return v.bundle();
+    }
+
     /** The models topic's versions of one model, as a consumer reads them to the end (30 s bound). */
     static ModelCatalog snapshot(ModelPublisher p, String name) {
         return p.snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));

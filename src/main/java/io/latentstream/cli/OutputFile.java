@@ -11,6 +11,36 @@ final class OutputFile {
     private OutputFile() {
     }
 
+    /** What writes the file's text. */
+    interface Body<T> {
+        T write(java.io.Writer w) throws java.io.IOException;
+    }
+
+    /**
+     * Writes {@code out} atomically: into a temporary file beside it, renamed over it once complete, so
+     * a reader never sees half a file and a failed run leaves the old one. Readable by all (rw-r--r--),
+     * as written records are not a secret. Returns what the body returned.
+     */
+    static <T> T writeAtomically(Path out, Body<T> body) throws java.io.IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+        try {
+            T result;
+            try (java.io.BufferedWriter w = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
+                result = body.write(w);
+            }
+            // createTempFile made it owner-only (as BundleCodec.writeBytes undoes too).
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return result;
+        } finally {
+            Files.deleteIfExists(tmp); // only still there when the write failed
+        }
+    }
+
     /**
      * @param option  the flag that named it, for the message
      * @param example a file name to suggest inside it when {@code out} is a directory

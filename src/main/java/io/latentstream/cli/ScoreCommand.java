@@ -4,10 +4,8 @@ import io.latentstream.codec.ScoreRecordWriter;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.eval.LabelledCsv;
-import io.latentstream.lifecycle.ModelCatalog;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
-import io.latentstream.topology.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,14 +13,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -90,7 +86,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (top < 1) {
             throw new UsageError("--top-features must be at least 1, not " + top);
         }
-        ModelBundle bundle = model != null ? Cli.loadBundle(model) : activeOnTopic(cfg);
+        ModelBundle bundle = model != null ? Cli.loadBundle(model) : ModelsCommand.activeFor(spec, modelName, "score");
         PrintWriter err = spec.commandLine().getErr();
         LabelledCsv rows = read(bundle, err);
         Summary summary;
@@ -99,35 +95,10 @@ public final class ScoreCommand implements Callable<Integer> {
             summary = write(bundle, rows, top, w);
             w.flush();
         } else {
-            Path dir = out.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-            try {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    summary = write(bundle, rows, top, w);
-                }
-                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                }
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp); // only still there when the write failed
-            }
+            summary = OutputFile.writeAtomically(out, w -> write(bundle, rows, top, w));
         }
         summary.print(err, bundle, rows);
         return ExitCodes.OK;
-    }
-
-    private ModelBundle activeOnTopic(AppConfig cfg) {
-        if (cfg.getString(Settings.BOOTSTRAP_SERVERS) == null) {
-            throw new UsageError("give --model, or --bootstrap-server to use the active version on the models topic");
-        }
-        String name = modelName.resolve(cfg);
-        ModelCatalog c = ModelsCommand.catalog(cfg, name, "score");
-        ModelCatalog.Verified v = ModelsCommand.active(c, name, cfg, "pass --model with an exported one");
-        spec.commandLine().getErr().println("model " + name + " v" + v.version() + " (active on " + Topics.from(cfg).models() + ")");
-        spec.commandLine().getErr().flush();
-        return v.bundle();
     }
 
     /** The file's rows with the model's features in the model's order; other columns left out, and said so. */

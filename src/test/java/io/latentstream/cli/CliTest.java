@@ -21,6 +21,13 @@ public class CliTest {
     public record Result(int code, String out, String err) {
     }
 
+    /** {@code command} followed by {@code options}: one deployment's options (-b, --set ...) after each command line. */
+    public static String[] with(String[] options, String... command) {
+        String[] all = java.util.Arrays.copyOf(command, command.length + options.length);
+        System.arraycopy(options, 0, all, command.length, options.length);
+        return all;
+    }
+
     public static Result run(String... args) {
         CommandLine cl = LatentstreamCommand.newCommandLine();
         StringWriter out = new StringWriter();

@@ -67,24 +67,24 @@ class AclsIT {
             String admin = kafka.bootstrapServers();
             String users = "127.0.0.1:" + sasl;
             String[] deployment = {"--set", "topic.prefix=" + PREFIX, "--set", "application.id=" + APP, "--set", "model.name=t"};
-            CliTest.Result topics = CliTest.run(args(deployment, "topics", "apply", "-b", admin, "--set", "topic.replication.factor=1"));
+            CliTest.Result topics = CliTest.run(CliTest.with(deployment, "topics", "apply", "-b", admin, "--set", "topic.replication.factor=1"));
             assertEquals(0, topics.code(), topics.err());
 
-            CliTest.Result printed = CliTest.run(args(deployment, "acls", "--principal", "User:proc", "--role", "processor", "-b", admin));
+            CliTest.Result printed = CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:proc", "--role", "processor", "-b", admin));
             assertEquals(0, printed.code(), printed.err());
             assertTrue(printed.out().contains("kafka-acls.sh --bootstrap-server " + admin + " --command-config admin.properties --add "
                     + "--allow-principal User:proc --operation Write --transactional-id " + APP + "- --resource-pattern-type prefixed"),
                     printed.out());
             for (String[] grant : new String[][] {{"User:proc", "processor"}, {"User:rt", "retrainer"}, {"User:ops", "operator"}}) {
-                CliTest.Result applied = CliTest.run(args(deployment, "acls", "--principal", grant[0], "--role", grant[1], "--apply", "-b", admin));
+                CliTest.Result applied = CliTest.run(CliTest.with(deployment, "acls", "--principal", grant[0], "--role", grant[1], "--apply", "-b", admin));
                 assertEquals(0, applied.code(), applied.err());
                 assertTrue(applied.out().contains("created "), applied.out());
-                CliTest.Result checked = CliTest.run(args(deployment, "acls", "--principal", grant[0], "--role", grant[1], "--check", "-b", admin));
+                CliTest.Result checked = CliTest.run(CliTest.with(deployment, "acls", "--principal", grant[0], "--role", grant[1], "--check", "-b", admin));
                 assertEquals(0, checked.code(), checked.out() + checked.err());
             }
-            CliTest.Result again = CliTest.run(args(deployment, "acls", "--principal", "User:proc", "--role", "processor", "--apply", "-b", admin));
+            CliTest.Result again = CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:proc", "--role", "processor", "--apply", "-b", admin));
             assertTrue(again.out().contains("created 0 ACL(s) for User:proc (processor); 9 were there already"), again.out());
-            CliTest.Result nobody = CliTest.run(args(deployment, "acls", "--principal", "User:nobody", "--role", "processor", "--check", "-b", admin));
+            CliTest.Result nobody = CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:nobody", "--role", "processor", "--check", "-b", admin));
             assertEquals(ExitCodes.RUNTIME_FAILURE, nobody.code(), nobody.err());
             assertTrue(nobody.out().contains("9 of 9 ACL(s) missing for User:nobody"), nobody.out());
 
@@ -133,28 +133,28 @@ class AclsIT {
                             "the retrain read its samples and published or was judged, as user rt");
                 }
 
-                String[] ops = args(deployment, "-b", users, "--set", "kafka.security.protocol=SASL_PLAINTEXT", "--set",
+                String[] ops = CliTest.with(deployment, "-b", users, "--set", "kafka.security.protocol=SASL_PLAINTEXT", "--set",
                         "kafka.sasl.mechanism=PLAIN", "--set", "kafka.sasl.jaas.config=" + jaas("ops"));
-                CliTest.Result status = CliTest.run(args(ops, "status", "--json"));
+                CliTest.Result status = CliTest.run(CliTest.with(ops, "status", "--json"));
                 JsonNode s = new ObjectMapper().readTree(status.out());
                 assertEquals(1, s.get("processor").get("members").asInt(), status.out() + status.err());
                 assertEquals(N, s.get("window").get("inputs").asLong(), status.out());
                 assertEquals(bad, s.get("window").get("dead_letters").get("by_reason").get("BAD_JSON").asLong(), status.out());
                 assertTrue(s.get("transactions").get("not_checked").asText().startsWith("this principal may not describe the "
                         + "producers"), status.out());
-                CliTest.Result list = CliTest.run(args(ops, "models", "list"));
+                CliTest.Result list = CliTest.run(CliTest.with(ops, "models", "list"));
                 assertEquals(0, list.code(), list.err());
-                CliTest.Result dlq = CliTest.run(args(ops, "dlq", "--from", "1h"));
+                CliTest.Result dlq = CliTest.run(CliTest.with(ops, "dlq", "--from", "1h"));
                 assertEquals(0, dlq.code(), dlq.err());
                 assertTrue(dlq.err().contains("BAD_JSON " + bad), dlq.err());
-                CliTest.Result threshold = CliTest.run(args(ops, "models", "threshold", "--rate", "5%"));
+                CliTest.Result threshold = CliTest.run(CliTest.with(ops, "models", "threshold", "--rate", "5%"));
                 assertEquals(0, threshold.code(), threshold.err());
-                CliTest.Result scores = CliTest.run(args(ops, "scores", "--all", "--from", "1h", "--json"));
+                CliTest.Result scores = CliTest.run(CliTest.with(ops, "scores", "--all", "--from", "1h", "--json"));
                 assertEquals(0, scores.code(), scores.err());
                 assertEquals(N - bad, scores.out().lines().count());
                 java.nio.file.Path trained = Files.createTempFile("latentstream-acls", ".lsb");
                 try {
-                    CliTest.Result train = CliTest.run(args(ops, "train", "--topic", t.input(), "--dimension", "5", "--epochs", "2",
+                    CliTest.Result train = CliTest.run(CliTest.with(ops, "train", "--topic", t.input(), "--dimension", "5", "--epochs", "2",
                             "--out", trained.toString()));
                     assertEquals(0, train.code(), train.err());
                 } finally {
@@ -163,8 +163,8 @@ class AclsIT {
 
                 // The topics role: `topics apply` of another deployment (prefix bz), as a user granted only that.
                 String[] other = {"--set", "topic.prefix=bz", "--set", "topic.replication.factor=1"};
-                assertEquals(0, CliTest.run(args(other, "acls", "--principal", "User:ops", "--role", "topics", "--apply", "-b", admin)).code());
-                CliTest.Result created = CliTest.run(args(args(other, ops), "topics", "apply"));
+                assertEquals(0, CliTest.run(CliTest.with(other, "acls", "--principal", "User:ops", "--role", "topics", "--apply", "-b", admin)).code());
+                CliTest.Result created = CliTest.run(CliTest.with(CliTest.with(other, ops), "topics", "apply"));
                 assertEquals(0, created.code(), created.out() + created.err());
                 assertTrue(created.out().contains("bz.models"), created.out());
                 // ... and an operator cannot do what the processor does: write its outputs.
@@ -209,12 +209,5 @@ class AclsIT {
             out.add(n);
         }
         return out;
-    }
-
-    private static String[] args(String[] tail, String... head) {
-        String[] all = new String[head.length + tail.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
-        return all;
     }
 }

@@ -79,7 +79,7 @@ class ModelThresholdIT {
                 long flaggedByV1 = first.stream().filter(s -> s.get("anomaly").asBoolean()).count();
 
                 String[] common = {"-b", b, "--set", "topic.prefix=" + prefix, "--name", name};
-                CliTest.Result dry = CliTest.run(args(common, "models", "threshold", "--rate", "2%", "--dry-run"));
+                CliTest.Result dry = CliTest.run(CliTest.with(common, "models", "threshold", "--rate", "2%", "--dry-run"));
                 assertEquals(0, dry.code(), dry.err());
                 // The same records, parsed and scored as the processor did: it reports exactly what v1 flagged of them.
                 assertTrue(dry.out().contains(String.format("of %,d record(s) of %s from", N, t.input())), dry.out());
@@ -90,11 +90,11 @@ class ModelThresholdIT {
                 assertTrue(dry.err().contains("40 left out as the processor would dead-letter them: BAD_JSON 40"), dry.err());
                 assertEquals(1, model.current().version(), "a dry run publishes nothing");
 
-                CliTest.Result few = CliTest.run(args(common, "models", "threshold", "--rate", "0.1%"));
+                CliTest.Result few = CliTest.run(CliTest.with(common, "models", "threshold", "--rate", "0.1%"));
                 assertEquals(ExitCodes.USAGE, few.code(), few.err());
                 assertTrue(few.err().contains("too few to calibrate a rate of 0.100% on (at least 10,000"), few.err());
 
-                CliTest.Result set = CliTest.run(args(common, "models", "threshold", "--rate", "2%"));
+                CliTest.Result set = CliTest.run(CliTest.with(common, "models", "threshold", "--rate", "2%"));
                 assertEquals(0, set.code(), set.err());
                 assertTrue(set.out().contains("published " + name + " v2 (v1's weights, threshold "), set.out());
                 assertTrue(set.out().contains("undo: latentstream models rollback --to 1"), set.out());
@@ -114,12 +114,12 @@ class ModelThresholdIT {
                 assertTrue(next.stream().allMatch(s -> s.get("model_version").asLong() == 2), "all scored by v2");
                 assertTrue(flaggedByV2 >= 45 && flaggedByV2 <= 120, "v2 flagged " + flaggedByV2 + " of " + N + " (2% is 80)");
 
-                CliTest.Result list = CliTest.run(args(common, "models", "list"));
+                CliTest.Result list = CliTest.run(CliTest.with(common, "models", "list"));
                 assertTrue(list.out().lines().anyMatch(l -> l.startsWith("v2 ") && l.contains("v1's weights; threshold for 2.00%")
                         && l.contains("ACTIVE (threshold)")), list.out());
 
                 // Sensitivity: no calibration, the line moves; shown on the range's records (now 8,000) first.
-                CliTest.Result sens = CliTest.run(args(common, "models", "threshold", "--sensitivity", "0.5"));
+                CliTest.Result sens = CliTest.run(CliTest.with(common, "models", "threshold", "--sensitivity", "0.5"));
                 assertEquals(0, sens.code(), sens.err());
                 assertTrue(sens.out().contains(String.format("of %,d record(s)", 2 * N)), sens.out());
                 deadline = System.currentTimeMillis() + 30_000;
@@ -145,19 +145,19 @@ class ModelThresholdIT {
                     Thread.sleep(100);
                 }
                 assertEquals(1.0, model.current().bundle().manifest().scoring().sensitivity(), "the first v4 stands");
-                CliTest.Result list4 = CliTest.run(args(common, "models", "list"));
+                CliTest.Result list4 = CliTest.run(CliTest.with(common, "models", "list"));
                 assertTrue(list4.out().lines().anyMatch(l -> l.startsWith("v4 ") && l.contains("first")), list4.out());
 
                 // `score` on a file takes the active version when no --model is given: v4, with its threshold.
                 Path csv = java.nio.file.Files.writeString(dir.resolve("rows.csv"), "f0,f1,f2,f3,f4,entity\n10,10,10,10,10,a\n");
-                CliTest.Result scored = CliTest.run(args(common, "score", "--input", csv.toString()));
+                CliTest.Result scored = CliTest.run(CliTest.with(common, "score", "--input", csv.toString()));
                 assertEquals(0, scored.code(), scored.err());
                 assertTrue(scored.err().contains("model " + name + " v4 (active on th.models)"), scored.err());
                 assertEquals(4, JSON.readTree(scored.out()).get("model_version").asLong(), scored.out());
                 assertEquals((float) model.current().threshold(), JSON.readTree(scored.out()).get("threshold").floatValue());
 
                 Path exported = dir.resolve("v3.lsb");
-                assertEquals(0, CliTest.run(args(common, "models", "export", "3", "--out", exported.toString())).code());
+                assertEquals(0, CliTest.run(CliTest.with(common, "models", "export", "3", "--out", exported.toString())).code());
                 assertEquals("v2's weights; sensitivity 0.5", BundleCodec.read(exported).manifest().training().window()
                         .get(ThresholdCalibration.WINDOW_NOTE));
             }
@@ -187,12 +187,5 @@ class ModelThresholdIT {
         }
         assertEquals(n, out.size());
         return out;
-    }
-
-    private static String[] args(String[] common, String... command) {
-        String[] all = new String[command.length + common.length];
-        System.arraycopy(command, 0, all, 0, command.length);
-        System.arraycopy(common, 0, all, command.length, common.length);
-        return all;
     }
 }

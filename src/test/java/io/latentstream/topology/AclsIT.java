@@ -6,7 +6,6 @@ import io.latentstream.cli.CliTest;
 import io.latentstream.cli.ExitCodes;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.ConfigLoader;
-import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.ops.EmbeddedKafka;
@@ -23,14 +22,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,17 +91,7 @@ class AclsIT {
             Topics t = Topics.from(base);
             ModelBundle golden = TestModels.golden();
             new ModelPublisher(admin, Map.of(), t.models()).publish(golden, "publish");
-            int bad = 0;
-            Random rnd = new Random(8);
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", admin,
-                    "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (int i = 0; i < N; i++) {
-                    boolean broken = i % 20 == 3;
-                    bad += broken ? 1 : 0;
-                    p.send(new ProducerRecord<>(t.input(), ("abc".charAt(i % 3) + "").getBytes(StandardCharsets.UTF_8),
-                            broken ? "{\"features\":[1,2".getBytes(StandardCharsets.UTF_8) : ProcessorIT.good("json", rnd)));
-                }
-            }
+            int bad = ProcessorIT.produceJsonWithBadOnes(admin, t.input(), N, 8);
 
             // Without ACLs the processor cannot even see its topics, and says where to look.
             IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ProcessorRuntime.startWatching(

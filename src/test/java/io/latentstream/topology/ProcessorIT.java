@@ -188,6 +188,28 @@ class ProcessorIT {
         }
     }
 
+    /**
+     * Produces {@code n} json readings on keys a/b/c, every 20th (from the 4th) broken JSON that the
+     * processor dead-letters as BAD_JSON; returns how many are broken. One request in flight: right
+     * after the topics are created, a NOT_LEADER retry with several in flight can leave the idempotent
+     * producer retrying OUT_OF_ORDER_SEQUENCE for good (seen in StreamsProtocolIT).
+     */
+    static int produceJsonWithBadOnes(String bootstrap, String topic, int n, long seed) {
+        Random rnd = new Random(seed);
+        int bad = 0;
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap, "linger.ms", 20, "max.in.flight.requests.per.connection", 1),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                boolean broken = i % 20 == 3;
+                bad += broken ? 1 : 0;
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, ("abc".charAt(i % 3) + "").getBytes(StandardCharsets.UTF_8),
+                        broken ? "{\"features\":[1,2".getBytes(StandardCharsets.UTF_8) : good("json", rnd)));
+            }
+        }
+        return bad;
+    }
+
     static byte[] good(String format, Random rnd) {
         float[] v = new float[5];
         for (int i = 0; i < 5; i++) {

@@ -14,11 +14,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,7 +24,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,19 +50,7 @@ class StreamsProtocolIT {
                 new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), prefix, 1, false);
             }
             Topics t = Topics.from(cfg);
-            Random rnd = new Random(5);
-            int bad = 0;
-            // One request in flight, as ProcessorIT: right after the topics are created a NOT_LEADER retry with several
-            // in flight can leave the idempotent producer retrying OUT_OF_ORDER_SEQUENCE for good (seen here).
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", b, "linger.ms", 20,
-                    "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (int i = 0; i < N; i++) {
-                    boolean broken = i % 20 == 3;
-                    bad += broken ? 1 : 0;
-                    p.send(new ProducerRecord<>(t.input(), ("abc".charAt(i % 3) + "").getBytes(StandardCharsets.UTF_8),
-                            broken ? "{\"features\":[1,2".getBytes(StandardCharsets.UTF_8) : ProcessorIT.good("json", rnd)));
-                }
-            }
+            int bad = ProcessorIT.produceJsonWithBadOnes(b, t.input(), N, 5);
             Map<String, Integer> outputs = new HashMap<>(); // topic + source position -> count
             // As `run` starts it: the model comes from the models topic, through the processor's model watcher (a plain consumer).
             ModelBundle golden = TestModels.golden();

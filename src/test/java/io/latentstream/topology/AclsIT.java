@@ -6,6 +6,7 @@ import io.latentstream.cli.CliTest;
 import io.latentstream.cli.ExitCodes;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.ConfigLoader;
+import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelPublisher;
 import io.latentstream.model.ModelBundle;
 import io.latentstream.ops.EmbeddedKafka;
@@ -164,6 +165,18 @@ class AclsIT {
                             || String.valueOf(e).contains("Authorization"), String.valueOf(e));
                 }
             }
+
+            // Kafka Streams' own rebalance protocol (a streams group, KIP-1071) needs no more than the same role's ACLs.
+            String[] streams = {"--set", "topic.prefix=" + PREFIX, "--set", "application.id=az-streams", "--set", "model.name=t"};
+            assertEquals(0, CliTest.run(CliTest.with(streams, "acls", "--principal", "User:proc", "--role", "processor", "--apply",
+                    "-b", admin)).code());
+            AppConfig streamsGroup = as(base, "proc").with(Map.of(Settings.APPLICATION_ID, "az-streams", "kafka.group.protocol", "streams"));
+            try (ProcessorRuntime rt = ProcessorRuntime.startWatching(streamsGroup, users, new ModelRef(),
+                    new Meters(new SimpleMeterRegistry()), msg -> { })) {
+                // The input read again by the second application: every output twice now.
+                assertEquals(List.of(2 * (N - bad), 2 * bad), outputs(admin, List.of(t.scores(), t.dlq()), 2 * N),
+                        "every input once more, in a streams group, as user proc");
+            }
         }
     }
 
@@ -180,7 +193,7 @@ class AclsIT {
     private static List<Integer> outputs(String bootstrap, List<String> topics, int total) throws Exception {
         int[] counts = new int[topics.size()];
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "isolation.level",
-                "read_committed", "group.id", "az-audit", "auto.offset.reset", "earliest"), new ByteArrayDeserializer(),
+                "read_committed", "group.id", "az-audit-" + System.nanoTime(), "auto.offset.reset", "earliest"), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             c.subscribe(topics);
             long deadline = System.currentTimeMillis() + 90_000;

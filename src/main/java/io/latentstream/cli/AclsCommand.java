@@ -36,8 +36,8 @@ import java.util.concurrent.TimeUnit;
                     + "its group <application.id>-retrainer and the models publisher's transactional id); operator (status, "
                     + "scores, dlq, decode, score, train --topic, models list/publish/rollback/export/threshold: reads every "
                     + "topic, writes models, describes both groups); topics (topics apply: creates and alters topics with the "
-                    + "prefix). Not covered: dlq --replay-to (WRITE on the topic replayed to) and topics hanging --abort "
-                    + "(a cluster administrator's)."},
+                    + "prefix); replay (dlq --replay-to into the input topic). Not covered: topics hanging (a cluster "
+                    + "administrator's: it describes the producers of __consumer_offsets too)."},
         footer = {"", "Examples:", "  latentstream acls --config app.properties --principal User:ls-processor --role processor",
             "  latentstream acls --config admin.properties --principal User:ls-retrainer --role retrainer --apply",
             "  latentstream acls --config admin.properties --principal User:alice --role operator,topics --check"})
@@ -51,7 +51,7 @@ public final class AclsCommand implements Callable<Integer> {
     String principal;
 
     @Option(names = "--role", required = true, split = ",", paramLabel = "ROLE", description = "processor, retrainer, "
-            + "operator or topics (several: comma-separated).")
+            + "operator, topics or replay (several: comma-separated).")
     List<String> roles;
 
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "*", description = "Host the principal connects from. "
@@ -61,6 +61,10 @@ public final class AclsCommand implements Callable<Integer> {
     @Option(names = "--apply", description = "Create the ACLs on the cluster (bootstrap.servers, with the credentials of "
             + "a principal allowed to alter ACLs). Existing ones are left as they are.")
     boolean apply;
+
+    @Option(names = "--remove", description = "Delete these ACLs of the principal from the cluster (a part taken out "
+            + "of service); others it has are left.")
+    boolean remove;
 
     @Option(names = "--check", description = "Compare with the ACLs the cluster has (needs the right to describe ACLs); "
             + "exit 1 when one is missing. Exact bindings are compared: a broader one that covers it (a prefix, a wildcard, "
@@ -73,8 +77,8 @@ public final class AclsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (apply && check) {
-            throw new UsageError("--apply and --check are exclusive: --apply creates what --check would report missing");
+        if ((apply ? 1 : 0) + (check ? 1 : 0) + (remove ? 1 : 0) > 1) {
+            throw new UsageError("--apply, --check and --remove are exclusive");
         }
         AppConfig cfg = Cli.config(spec);
         Set<AclPlan.Role> parsed = new LinkedHashSet<>();
@@ -92,7 +96,7 @@ public final class AclsCommand implements Callable<Integer> {
             throw new UsageError("--principal: " + e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (!apply && !check) {
+        if (!apply && !check && !remove) {
             String bootstrap = cfg.getString(Settings.BOOTSTRAP_SERVERS);
             out.println("# " + principal + ": " + String.join("; ", parsed.stream().map(AclPlan.Role::what).toList()));
             out.println("# (topic.prefix " + cfg.getString(Settings.TOPIC_PREFIX) + ", application.id "
@@ -104,8 +108,37 @@ public final class AclsCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
-        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "acls " + (apply ? "--apply" : "--check"));
+        String bootstrap = cfg.require(Settings.BOOTSTRAP_SERVERS, "acls " + (apply ? "--apply" : check ? "--check" : "--remove"));
         try (Admin admin = TopicsCommand.admin(cfg, bootstrap, timeout)) {
+            if (remove) {
+                // Exact filters: only these bindings go, not others of the principal on the same resources.
+                Collection<AclBinding> deleted = new ArrayList<>();
+                var results = admin.deleteAcls(wanted.stream().map(AclBinding::toFilter).toList()).values();
+                for (var r : results.values()) {
+                    r.get(timeout.toMillis(), TimeUnit.MILLISECONDS).values().forEach(v -> {
+                        if (v.exception() == null) {
+                            deleted.add(v.binding());
+                        }
+                    });
+                }
+                deleted.forEach(b -> out.println("removed: " + describe(b)));
+                out.println("removed " + deleted.size() + " ACL(s) of " + principal + " (" + roleNames(parsed) + "); "
+                        + (wanted.size() - deleted.size()) + " were not there");
+                // An ACL is one binding whichever role asked for it: say which other roles lose one with it.
+                for (AclPlan.Role other : AclPlan.Role.values()) {
+                    if (parsed.contains(other)) {
+                        continue;
+                    }
+                    List<AclBinding> shared = AclPlan.bindings(cfg, principal, host, Set.of(other)).stream()
+                            .filter(deleted::contains).toList();
+                    if (!shared.isEmpty()) {
+                        out.println("note: role " + other.id() + " needs " + String.join(", ", shared.stream().map(AclsCommand::describe)
+                                .toList()) + " too; if " + principal + " keeps that role: --role " + other.id() + " --apply");
+                    }
+                }
+                out.flush();
+                return ExitCodes.OK;
+            }
             List<AclBinding> missing = missing(admin, wanted);
             if (check) {
                 for (AclBinding b : missing) {

@@ -33,7 +33,9 @@ public final class AclPlan {
         /** People's commands: scores, dlq, decode, status, train --topic, models list/publish/rollback/export/threshold, generate, score. */
         OPERATOR("operators' commands (status, scores, dlq, decode, models, train --topic, score)"),
         /** `topics apply`: creates the plan's topics and adds partitions. */
-        TOPICS("topics apply (creates the plan's topics)");
+        TOPICS("topics apply (creates the plan's topics)"),
+        /** `dlq --replay-to`: sends dead letters back to the input topic once their cause is fixed. */
+        REPLAY("dlq --replay-to (writes dead letters back to the input topic)");
 
         private final String what;
 
@@ -55,7 +57,7 @@ public final class AclPlan {
                     return r;
                 }
             }
-            throw new IllegalArgumentException("role must be one of processor, retrainer, operator, topics; not '" + s + "'");
+            throw new IllegalArgumentException("role must be one of processor, retrainer, operator, topics, replay; not '" + s + "'");
         }
     }
 
@@ -113,6 +115,10 @@ public final class AclPlan {
                     add.add(ResourceType.TOPIC, prefix, PatternType.PREFIXED, AclOperation.DESCRIBE_CONFIGS);
                     add.topic(t.input(), AclOperation.DESCRIBE); // an input.topic of the user's own is only checked to exist
                     add.add(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.DESCRIBE); // broker count
+                }
+                case REPLAY -> {
+                    add.topic(t.dlq(), AclOperation.READ);
+                    add.topic(t.input(), AclOperation.WRITE);
                 }
                 default -> throw new IllegalStateException(role.toString());
             }

@@ -166,6 +166,26 @@ class AclsIT {
                 }
             }
 
+            // Replaying dead letters needs WRITE on the input: the replay role, granted and then taken back.
+            String[] ops = CliTest.with(deployment, "-b", users, "--set", "kafka.security.protocol=SASL_PLAINTEXT", "--set",
+                    "kafka.sasl.mechanism=PLAIN", "--set", "kafka.sasl.jaas.config=" + jaas("ops"), "--set", "kafka.max.block.ms=10000");
+            CliTest.Result denied = CliTest.run(CliTest.with(ops, "dlq", "--reason", "BAD_JSON", "--max", "1", "--replay-to", t.input()));
+            assertEquals(ExitCodes.RUNTIME_FAILURE, denied.code(), denied.out() + denied.err());
+            assertTrue(denied.err().contains("Authorization"), denied.err());
+            assertEquals(0, CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:ops", "--role", "replay", "--apply",
+                    "-b", admin)).code());
+            CliTest.Result replayed = CliTest.run(CliTest.with(ops, "dlq", "--reason", "BAD_JSON", "--max", "1", "--replay-to", t.input()));
+            assertEquals(0, replayed.code(), replayed.err());
+            CliTest.Result removed = CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:ops", "--role", "replay",
+                    "--remove", "-b", admin));
+            assertTrue(removed.out().contains("removed 2 ACL(s) of User:ops (replay); 0 were not there"), removed.out());
+            assertTrue(removed.out().contains("note: role operator needs READ on topic az.dlq too; if User:ops keeps that role: "
+                    + "--role operator --apply"), removed.out());
+            CliTest.Result lost = CliTest.run(CliTest.with(deployment, "acls", "--principal", "User:ops", "--role", "operator",
+                    "--check", "-b", admin));
+            assertEquals(ExitCodes.RUNTIME_FAILURE, lost.code(), lost.out());
+            assertTrue(lost.out().contains("missing: READ on topic az.dlq"), lost.out());
+
             // Kafka Streams' own rebalance protocol (a streams group, KIP-1071) needs no more than the same role's ACLs.
             String[] streams = {"--set", "topic.prefix=" + PREFIX, "--set", "application.id=az-streams", "--set", "model.name=t"};
             assertEquals(0, CliTest.run(CliTest.with(streams, "acls", "--principal", "User:proc", "--role", "processor", "--apply",
@@ -173,8 +193,8 @@ class AclsIT {
             AppConfig streamsGroup = as(base, "proc").with(Map.of(Settings.APPLICATION_ID, "az-streams", "kafka.group.protocol", "streams"));
             try (ProcessorRuntime rt = ProcessorRuntime.startWatching(streamsGroup, users, new ModelRef(),
                     new Meters(new SimpleMeterRegistry()), msg -> { })) {
-                // The input read again by the second application: every output twice now.
-                assertEquals(List.of(2 * (N - bad), 2 * bad), outputs(admin, List.of(t.scores(), t.dlq()), 2 * N),
+                // The input (and the replayed dead letter, still bad JSON) read again by the second application.
+                assertEquals(List.of(2 * (N - bad), 2 * bad + 1), outputs(admin, List.of(t.scores(), t.dlq()), 2 * N + 1),
                         "every input once more, in a streams group, as user proc");
             }
         }

@@ -71,5 +71,7 @@ class AclPlanTest {
         assertThrows(IllegalArgumentException.class, () -> AclPlan.Role.parse("admin"));
         assertEquals(AclPlan.Role.TOPICS, AclPlan.Role.parse(" Topics "));
         assertEquals("DescribeConfigs", AclPlan.operation(AclOperation.DESCRIBE_CONFIGS));
+        assertEquals(List.of("READ TOPIC latentstream.dlq", "WRITE TOPIC sensors"), lines(AclPlan.bindings(
+                cfg(Map.of("input.topic", "sensors")), "User:ops", "*", Set.of(AclPlan.Role.REPLAY))));
     }
 }

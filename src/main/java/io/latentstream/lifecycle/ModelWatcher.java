@@ -139,9 +139,10 @@ public final class ModelWatcher implements AutoCloseable {
             refuse(want.version(), BundleException.Reason.INCOMPATIBLE, incompatible);
             return;
         }
-        ref.set(new FastScorer(next));
+        FastScorer scorer = new FastScorer(next);
+        ref.set(scorer);
         meters.modelSwapped(next.version());
-        meters.expectedAnomalyRate(1 - next.manifest().scoring().quantile());
+        meters.calibration(1 - next.manifest().scoring().quantile(), scorer.threshold());
         LOG.info("model {} now v{} (was {}){}", catalog.name(), next.version(), current == null ? "none" : "v" + current.version(),
                 explicitlyActivated && catalog.activationReason() != null ? " by " + catalog.activationReason() : "");
     }

@@ -35,6 +35,8 @@ public final class Meters {
             new java.util.concurrent.atomic.AtomicReference<>(0.0);
     private final java.util.concurrent.atomic.AtomicReference<Double> expectedAnomalyRate =
             new java.util.concurrent.atomic.AtomicReference<>(0.0);
+    private final java.util.concurrent.atomic.AtomicReference<Double> threshold =
+            new java.util.concurrent.atomic.AtomicReference<>(0.0);
 
     /** Meters on a Prometheus registry with the JVM's own metrics bound (what /metrics serves). */
     public static Meters prometheus() {
@@ -69,6 +71,9 @@ public final class Meters {
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "model.expected.anomaly.rate", expectedAnomalyRate,
                         java.util.concurrent.atomic.AtomicReference::get)
                 .description("Share of records the active model flags on normal data (1 - threshold quantile)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder(PREFIX + "model.threshold", threshold, java.util.concurrent.atomic.AtomicReference::get)
+                .description("Score above which the active model flags a record (threshold / sensitivity; 0 = none loaded)")
+                .register(registry);
         swaps = Counter.builder(PREFIX + "model.swaps").description("Model versions swapped in without restart").register(registry);
         io.micrometer.core.instrument.Gauge.builder(PREFIX + "retrain.samples.window", samplesWindow, AtomicLong::get)
                 .description("Samples trained on in the last retraining window (flagged ones held out for calibration not counted)").register(registry);
@@ -119,9 +124,14 @@ public final class Meters {
         activeModelVersion.set(version);
     }
 
-    /** The calibrated anomaly rate of the active model, for the "anomaly rate far above calibrated" alert. */
-    public void expectedAnomalyRate(double rate) {
-        expectedAnomalyRate.set(rate);
+    /**
+     * What the active model flags: its calibrated anomaly rate (for the "anomaly rate far above
+     * calibrated" alert) and its effective upper threshold (the line on the score panel; it moves with
+     * `models threshold` and retrains).
+     */
+    public void calibration(double expectedRate, double effectiveThreshold) {
+        expectedAnomalyRate.set(expectedRate);
+        threshold.set(effectiveThreshold);
     }
 
     public void modelSwapped(long version) {

@@ -64,7 +64,7 @@ public final class ProcessorRuntime implements AutoCloseable {
                 Thread.sleep(100);
             }
             meters.activeModel(model.current().version());
-            meters.expectedAnomalyRate(1 - model.current().bundle().manifest().scoring().quantile());
+            meters.calibration(1 - model.current().bundle().manifest().scoring().quantile(), model.current().threshold());
             return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model, cfg);
         } catch (Exception | Error e) {
             watcher.close();

@@ -67,7 +67,8 @@ class ModelThresholdIT {
             AppConfig named = cfg.with(Map.of(Settings.MODEL_NAME, name));
             ModelRef model = new ModelRef();
             Random rnd = new Random(9);
-            try (ProcessorRuntime rt = ProcessorRuntime.startWatching(named, b, model, new Meters(new SimpleMeterRegistry()), msg -> { });
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            try (ProcessorRuntime rt = ProcessorRuntime.startWatching(named, b, model, new Meters(registry), msg -> { });
                  KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", b, "linger.ms", 20,
                          "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer());
                  KafkaConsumer<byte[], byte[]> scores = new KafkaConsumer<>(Map.of("bootstrap.servers", b,
@@ -128,6 +129,9 @@ class ModelThresholdIT {
                     Thread.sleep(100);
                 }
                 assertEquals(2 * v2.manifest().scoring().threshold(), model.current().threshold(), 1e-9);
+                // The dashboard's threshold line follows the swap.
+                assertEquals(model.current().threshold(), registry.get("latentstream.model.threshold").gauge().value(), 1e-9);
+                assertEquals(0.02, registry.get("latentstream.model.expected.anomaly.rate").gauge().value(), 1e-9);
                 assertEquals(0.98, model.current().bundle().manifest().scoring().quantile(), 1e-12);
 
                 // Two publishers that both chose "newest + 1" (a retrainer and an operator): the second is refused, not

@@ -153,8 +153,8 @@ public final class ModelsCommand implements Callable<Integer> {
             ModelCatalog c = catalog(cfg, name, "models list");
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog.Verified active = c.desired();
-            out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s  %s%n", "version", "parent", "created", "training window",
-                    "samples", "val loss", "NRMSE", "status");
+            out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s %-12s  %s%n", "version", "parent", "created", "training window",
+                    "samples", "val loss", "NRMSE", "flags", "status");
             for (long v : c.versions()) {
                 ModelCatalog.Verified x = c.verify(v);
                 String status;
@@ -169,12 +169,13 @@ public final class ModelsCommand implements Callable<Integer> {
                 }
                 if (x.ok()) {
                     Manifest m = x.bundle().manifest();
-                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9d %9.4f %8.4f  %s%n", "v" + v,
+                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9d %9.4f %8.4f %-12s  %s%n", "v" + v,
                             m.parent() == null ? "-" : "v" + m.parent(), created(m.createdAt()),
                             abbreviate(windowSummary(m.training().window()), 36), m.training().sampleCount(),
-                            m.validation().getOrDefault("loss", Double.NaN), m.validation().getOrDefault("nrmse", Double.NaN), status);
+                            m.validation().getOrDefault("loss", Double.NaN), m.validation().getOrDefault("nrmse", Double.NaN),
+                            flags(x.bundle()), status);
                 } else {
-                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", status);
+                    out.printf(Locale.ROOT, "%-8s %-7s %-20s %-36s %9s %9s %8s %-12s  %s%n", "v" + v, "?", "?", "?", "?", "?", "?", "?", status);
                 }
             }
             if (c.versions().isEmpty()) {
@@ -192,6 +193,21 @@ public final class ModelsCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCodes.OK;
+        }
+
+        /**
+         * Which scores a version flags, as its direction, thresholds and sensitivity decide ("> 25.78", "< 0.8812",
+         * "<0.881|>25.8"): what `models threshold` moves.
+         */
+        static String flags(ModelBundle b) {
+            Manifest.ScoringSpec s = b.manifest().scoring();
+            double upper = s.threshold() / s.sensitivity();
+            double lower = s.lowThreshold() * s.sensitivity();
+            return switch (io.latentstream.model.Direction.parse(s.direction())) {
+                case ABOVE -> String.format(Locale.ROOT, "> %.4g", upper);
+                case BELOW -> String.format(Locale.ROOT, "< %.4g", lower);
+                case BOTH -> String.format(Locale.ROOT, "<%.3g|>%.3g", lower, upper);
+            };
         }
 
         /**

@@ -46,6 +46,8 @@ class ThresholdCommandTest {
         var halved = ThresholdCalibration.withSensitivity(golden, 0.5, 2, Instant.now(), "n");
         assertTrue(ThresholdCommand.describe(halved).contains(", sensitivity 0.5: flags above "), ThresholdCommand.describe(halved));
         assertTrue(t > 0);
+        assertEquals(String.format(java.util.Locale.ROOT, "> %.4g", t), ModelsCommand.ListVersions.flags(golden));
+        assertEquals(String.format(java.util.Locale.ROOT, "> %.4g", 2 * t), ModelsCommand.ListVersions.flags(halved), "models list shows the line");
         assertEquals("v1's weights; threshold for 1.00%", ModelsCommand.ListVersions.windowSummary(Map.of(
                 ThresholdCalibration.WINDOW_NOTE, "v1's weights; threshold for 1.00% of 24,739 record(s) of latentstream.raw")));
     }

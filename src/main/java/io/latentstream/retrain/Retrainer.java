@@ -221,7 +221,8 @@ public final class Retrainer {
                 // An operator published (models publish, models threshold) while this one trained: theirs stands, and
                 // the next retrain warm-starts from whatever is active then.
                 return new Decision(Outcome.SKIPPED, e.getMessage() + " by another publisher while this challenger trained; "
-                        + "the next retrain starts from the version active then (the gate had passed it: " + v.reason() + ")",
+                        + "the next retrain starts from the version active then (the gate had passed it: "
+                        + v.reason().replaceFirst("^v\\d+ published: ", "") + ")",
                         champion.version(), null, trigger, v.figures(), secs(t0));
             }
         }

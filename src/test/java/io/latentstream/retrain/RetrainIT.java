@@ -374,6 +374,56 @@ class RetrainIT {
         }
     }
 
+    /**
+     * An operator publishes (models threshold, models publish) while a retrain trains its challenger:
+     * both chose "newest + 1". The operator's version stands, the retrain publishes nothing and
+     * records itself as skipped, rather than writing a second bundle under the same number.
+     */
+    @Test
+    void aVersionPublishedWhileTheChallengerTrainsStandsAndTheRetrainSkips() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startTemporary()) {
+            String bootstrap = kafka.bootstrapServers();
+            AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", "vt", "application.id", "vt-app",
+                    "model.name", "t", "retrain.interval.ms", "0", "retrain.min.samples", "200", "retrain.epochs", "30"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), "vt", 1, false);
+            }
+            Topics topics = Topics.from(cfg);
+            ModelPublisher publisher = new ModelPublisher(bootstrap, Map.of(), topics.models());
+            publisher.publish(TestModels.golden(), "publish");
+            Random rnd = new Random(4);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int i = 0; i < 4000; i++) { // enough that training takes seconds, not the publish's fraction of one
+                    StringBuilder v = new StringBuilder("[");
+                    for (int j = 0; j < 5; j++) {
+                        v.append(j > 0 ? "," : "").append(String.format(Locale.ROOT, "%.4f", 10 + rnd.nextGaussian()));
+                    }
+                    ProducerRecord<String, String> r = new ProducerRecord<>(topics.samples(), "abc".charAt(i % 3) + "", v.append("]").toString());
+                    r.headers().add(DeadLetterHeaders.FORMAT, "json".getBytes(StandardCharsets.UTF_8));
+                    p.send(r);
+                }
+            }
+            Meters meters = Meters.prometheus();
+            Retrainer retrainer = new Retrainer(cfg, bootstrap, meters);
+            java.util.concurrent.atomic.AtomicReference<Retrainer.Decision> decision = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread run = new Thread(() -> decision.set(retrainer.retrain("accept-new-normal", true))); // publishes if nothing else does
+            run.start();
+            // The samples window is read (the gauge is set) once the champion is chosen: training starts now.
+            await(() -> meters.registry().get("latentstream.retrain.samples.window").gauge().value() > 0, 60, "the window read");
+            var operators = io.latentstream.model.ThresholdCalibration.withSensitivity(TestModels.golden(), 0.5, 2,
+                    java.time.Instant.now(), "the operator's");
+            publisher.publish(operators, "threshold");
+            run.join(120_000);
+            Retrainer.Decision d = decision.get();
+            assertEquals(Retrainer.Outcome.SKIPPED, d.outcome(), d.reason());
+            assertTrue(d.reason().startsWith("model t v2 was not published: v2 was published meanwhile by another publisher"), d.reason());
+            ModelCatalog c = publisher.snapshot("t", BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30));
+            assertEquals(List.of(1L, 2L), List.copyOf(c.versions()));
+            assertEquals(0.5, c.desired().bundle().manifest().scoring().sensitivity(), "the operator's v2 stands");
+        }
+    }
+
     static long decisions(Meters m) {
         return m.retrainDecisions("published") + m.retrainDecisions("rejected") + m.retrainDecisions("skipped") + m.retrainDecisions("failed");
     }

@@ -303,13 +303,17 @@ public final class ModelsCommand implements Callable<Integer> {
                         + "(same version, same bytes) again is a no-op that exits 0, so a deployment can publish its first "
                         + "version on every start. Bundles larger than the topic's max.message.bytes (8 MiB in the plan) are "
                         + "refused, not split."},
-            footer = {"", "Example:", "  latentstream models publish --bundle model.lsb --bootstrap-server localhost:9092"})
+            footer = {"", "Examples:", "  latentstream models publish model.lsb --bootstrap-server localhost:9092",
+                "  latentstream models publish --bundle model.lsb --config app.properties"})
     static final class Publish implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--bundle", required = true, paramLabel = "MODEL.lsb", description = "Bundle file.")
+        @Option(names = "--bundle", paramLabel = "MODEL.lsb", description = "Bundle file (or give it as the argument).")
         Path bundle;
+
+        @Parameters(arity = "0..1", paramLabel = "MODEL.lsb", description = "Bundle file (same as --bundle).")
+        Path bundleArgument;
 
         @Option(names = "--force", description = "Publish even if the version is not newer than the topic's newest.")
         boolean force;
@@ -322,6 +326,13 @@ public final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if ((bundle == null) == (bundleArgument == null)) {
+                throw new UsageError(bundle == null ? "name the bundle to publish: models publish MODEL.lsb (or --bundle MODEL.lsb)"
+                        : "the bundle is given twice (--bundle " + bundle + " and " + bundleArgument + "): give it once");
+            }
+            if (bundle == null) {
+                bundle = bundleArgument;
+            }
             AppConfig cfg = Cli.config(spec);
             ModelBundle b = Cli.loadBundle(bundle);
             long size = Files.size(bundle);

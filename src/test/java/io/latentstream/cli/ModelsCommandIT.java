@@ -42,7 +42,10 @@ class ModelsCommandIT {
 
             CliTest.Result p1 = CliTest.run("models", "publish", "--bundle", v1.toString(), "-b", b);
             assertEquals(0, p1.code(), p1.err());
-            CliTest.Result p2 = CliTest.run("models", "publish", "--bundle", v2.toString(), "-b", b);
+            CliTest.Result none = CliTest.run("models", "publish", "-b", b);
+            assertEquals(ExitCodes.USAGE, none.code());
+            assertTrue(none.err().contains("name the bundle to publish: models publish MODEL.lsb"), none.err());
+            CliTest.Result p2 = CliTest.run("models", "publish", v2.toString(), "-b", b); // the bundle as the argument
             assertEquals(0, p2.code(), p2.err());
 
             CliTest.Result again = CliTest.run("models", "publish", "--bundle", v2.toString(), "-b", b);

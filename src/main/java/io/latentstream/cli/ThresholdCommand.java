@@ -77,7 +77,8 @@ final class ThresholdCommand implements Callable<Integer> {
     Instant to;
 
     @Option(names = "--max-records", paramLabel = "N", defaultValue = "1000000", description = "Score a uniform sample of at "
-            + "most N of the range's records. Default: ${DEFAULT-VALUE}.")
+            + "most N of the range's records (a range of more than 2N is read in 200 evenly spaced stretches per "
+            + "partition, about N records in all, not whole). Default: ${DEFAULT-VALUE}.")
     int maxRecords;
 
     @Option(names = "--dry-run", description = "Show the effect on the range's records; publish nothing.")
@@ -172,7 +173,7 @@ final class ThresholdCommand implements Callable<Integer> {
         Random rnd = new Random(42);
         TopicTrainingRows.Scan scan = TopicTrainingRows.scan(cfg, "models threshold", input, from, to, parser,
                 String.format(Locale.ROOT, "%s, scored by v%d, from %s%s", format.id(), model.version(), minutes(from),
-                        to == null ? "" : " to " + minutes(to)), (rec, parsed) -> {
+                        to == null ? "" : " to " + minutes(to)), maxRecords, (rec, parsed) -> {
                     int slot = TopicTrainingRows.reservoirSlot(rnd, parsed, maxRecords);
                     if (slot < 0) {
                         return;
@@ -184,7 +185,8 @@ final class ThresholdCommand implements Callable<Integer> {
                 }, w);
         scan.warnIfMostLeftOut(w);
         long taken = Math.min(scan.parsed(), maxRecords);
-        w.printf(Locale.ROOT, "read %,d records: %,d parsed%s; %,d scored%s%n", scan.read(), scan.parsed(), scan.leftOut(), taken,
+        w.printf(Locale.ROOT, "read %,d records%s: %,d parsed%s; %,d scored%s%n", scan.read(), scan.sampled(), scan.parsed(),
+                scan.leftOut(), taken,
                 scan.parsed() > taken ? " (a uniform sample, --max-records)" : "");
         w.flush();
         return Arrays.copyOf(kept[0], (int) taken);

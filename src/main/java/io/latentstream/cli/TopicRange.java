@@ -56,6 +56,10 @@ final class TopicRange implements AutoCloseable {
     /** {@link #live}'s records per partition, for the hold-back. */
     private final Map<TopicPartition, Integer> liveHeld = new HashMap<>();
     private final long size;
+    /** A sampled read: the stretches each partition is read in; null to read the whole range. */
+    private final Stretches stretches;
+    /** A sampled read: the stretch each partition is in. */
+    private final Map<TopicPartition, Integer> stretch = new HashMap<>();
     /** Ctrl-C while following ends the read with the command's summary; null for a bounded read. */
     private final FollowInterrupt ctrlC;
     private long read;
@@ -63,12 +67,13 @@ final class TopicRange implements AutoCloseable {
     private long readAtProgress;
 
     private TopicRange(KafkaConsumer<byte[], byte[]> consumer, boolean follow, long fromMs, long toMs, Map<TopicPartition, Long> end,
-                       Map<TopicPartition, Long> start) {
+                       Map<TopicPartition, Long> start, Stretches stretches) {
         this.consumer = consumer;
         this.follow = follow;
         this.fromMs = fromMs;
         this.toMs = toMs;
         this.end = end;
+        this.stretches = stretches;
         long records = 0;
         for (Map.Entry<TopicPartition, Long> e : start.entrySet()) {
             if (follow || e.getValue() < end.get(e.getKey())) {
@@ -76,7 +81,7 @@ final class TopicRange implements AutoCloseable {
                 records += Math.max(0, end.get(e.getKey()) - e.getValue());
             }
         }
-        this.size = records;
+        this.size = stretches == null ? records : stretches.planned();
         for (TopicPartition tp : open) {
             if (start.get(tp) < end.get(tp)) {
                 backlog.add(tp);
@@ -95,6 +100,21 @@ final class TopicRange implements AutoCloseable {
      * @param to   null for the end offsets now; must be null when following
      */
     static TopicRange open(KafkaConsumer<byte[], byte[]> c, String topic, Instant from, Instant to, boolean follow) {
+        return open(c, topic, from, to, follow, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #open}, bounded: when the range holds more than twice {@code budget} records, only about
+     * {@code budget} of them are read, in {@link Stretches#PER_PARTITION} evenly spaced stretches of
+     * consecutive records per partition (each partition's share in proportion to its records), so a
+     * week of a busy topic is sampled in seconds rather than read whole. A statistic of the range
+     * (a quantile, a training set) needs a spread sample, not every record.
+     */
+    static TopicRange openSampled(KafkaConsumer<byte[], byte[]> c, String topic, Instant from, Instant to, long budget) {
+        return open(c, topic, from, to, false, budget);
+    }
+
+    private static TopicRange open(KafkaConsumer<byte[], byte[]> c, String topic, Instant from, Instant to, boolean follow, long budget) {
         List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         if (parts.isEmpty()) {
@@ -103,7 +123,101 @@ final class TopicRange implements AutoCloseable {
         Map<TopicPartition, Long> end = new HashMap<>(c.endOffsets(parts));
         Map<TopicPartition, Long> start = from == null ? c.beginningOffsets(parts) : offsetsAt(c, parts, from.toEpochMilli(), end);
         return new TopicRange(c, follow, from == null ? Long.MIN_VALUE : from.toEpochMilli(),
-                to == null ? Long.MAX_VALUE : to.toEpochMilli(), end, start);
+                to == null ? Long.MAX_VALUE : to.toEpochMilli(), end, start, follow ? null : Stretches.plan(start, end, budget));
+    }
+
+    /**
+     * Where a sampled read reads: per partition, the first offset of each stretch and how many
+     * consecutive offsets a stretch takes.
+     */
+    record Stretches(Map<TopicPartition, long[]> starts, Map<TopicPartition, Long> length, long total) {
+        /** Stretches per partition: enough to spread over the range, few enough that each is a fetch or more. */
+        static final int PER_PARTITION = 200;
+
+        /** Null when the range holds at most twice the budget: then it is read whole. */
+        static Stretches plan(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, long budget) {
+            long total = 0;
+            for (TopicPartition tp : start.keySet()) {
+                total += Math.max(0, end.get(tp) - start.get(tp));
+            }
+            if (budget == Long.MAX_VALUE || total <= 2 * budget) {
+                return null;
+            }
+            Map<TopicPartition, long[]> starts = new HashMap<>();
+            Map<TopicPartition, Long> length = new HashMap<>();
+            for (TopicPartition tp : start.keySet()) {
+                long n = Math.max(0, end.get(tp) - start.get(tp));
+                if (n == 0) {
+                    continue;
+                }
+                long quota = Math.max(1, Math.round((double) budget * n / total));
+                int k = (int) Math.min(PER_PARTITION, quota);
+                long[] at = new long[k];
+                for (int i = 0; i < k; i++) {
+                    at[i] = start.get(tp) + (long) ((double) n * i / k);
+                }
+                starts.put(tp, at);
+                length.put(tp, (quota + k - 1) / k);
+            }
+            return new Stretches(starts, length, total);
+        }
+
+        /** Offsets the stretches cover (at most; transaction markers take offsets too). */
+        long planned() {
+            long sum = 0;
+            for (Map.Entry<TopicPartition, long[]> e : starts.entrySet()) {
+                sum += e.getValue().length * length.get(e.getKey());
+            }
+            return sum;
+        }
+
+        int count() {
+            return starts.values().stream().mapToInt(a -> a.length).sum();
+        }
+    }
+
+    /** Sampled read: records in the whole range (the read covers {@link #size()} of them); -1 for a whole read. */
+    long rangeRecords() {
+        return stretches == null ? -1 : stretches.total();
+    }
+
+    /** Sampled read: how many stretches; 0 for a whole read. */
+    int stretchCount() {
+        return stretches == null ? 0 : stretches.count();
+    }
+
+    /**
+     * Sampled read: whether {@code r} is within its partition's current stretch; when it is past it, the
+     * consumer is moved to the next stretch (or the partition ends after its last).
+     */
+    private boolean inStretch(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
+        if (stretches == null) {
+            return true;
+        }
+        long[] at = stretches.starts().get(tp);
+        if (at == null) {
+            return true;
+        }
+        int i = stretch.getOrDefault(tp, 0);
+        if (r.offset() < at[i]) {
+            return false; // fetched before the seek took effect
+        }
+        if (r.offset() < at[i] + stretches.length().get(tp)) {
+            return true;
+        }
+        while (i + 1 < at.length && at[i + 1] + stretches.length().get(tp) <= r.offset()) {
+            i++; // (only when offsets jump: compaction, markers)
+        }
+        if (i + 1 >= at.length) {
+            close(tp);
+            return false;
+        }
+        stretch.put(tp, i + 1);
+        if (r.offset() < at[i + 1]) {
+            consumer.seek(tp, at[i + 1]);
+            return false;
+        }
+        return true; // already within the next stretch
     }
 
     /** Per partition, the first offset stamped at or after {@code ms}; the end offset when there is none. */
@@ -127,6 +241,9 @@ final class TopicRange implements AutoCloseable {
             for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
                 if (!open.contains(tp) || (!follow && r.offset() >= end.get(tp))) {
                     continue; // past the range (fetched before the partition was paused)
+                }
+                if (!inStretch(tp, r)) {
+                    continue; // a sampled read, between stretches
                 }
                 if (r.timestamp() > toMs) {
                     close(tp); // its first record stamped after --to ends the partition's range

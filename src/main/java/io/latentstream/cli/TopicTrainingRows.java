@@ -47,7 +47,7 @@ final class TopicTrainingRows {
         List<String> contexts = new ArrayList<>();
         Random rnd = new Random(seed);
         Scan scan = scan(cfg, "train --topic", topic, from, to, parser, String.format(Locale.ROOT, "%s, %d features%s", format.id(),
-                features.size(), conditional ? ", conditional on each record's context or key" : ""), (rec, parsed) -> {
+                features.size(), conditional ? ", conditional on each record's context or key" : ""), maxRows, (rec, parsed) -> {
                     int slot = reservoirSlot(rnd, parsed, maxRows);
                     if (slot < 0) {
                         return;
@@ -72,7 +72,7 @@ final class TopicTrainingRows {
                     + (scan.refused().isEmpty() ? "" : "; the others: " + scan.why())) + "; too few to train on");
         }
         scan.warnIfMostLeftOut(w);
-        w.printf(Locale.ROOT, "read %,d records: %,d parsed%s; training on %,d%s%n", read, parsed, scan.leftOut(),
+        w.printf(Locale.ROOT, "read %,d records%s: %,d parsed%s; training on %,d%s%n", read, scan.sampled(), parsed, scan.leftOut(),
                 rows.size(), parsed > rows.size() ? " (a uniform sample, --max-records)" : "");
         w.flush();
         Map<String, String> window = new LinkedHashMap<>();
@@ -80,6 +80,9 @@ final class TopicTrainingRows {
         window.put("from", from == null ? "start" : from.toString());
         window.put("to", to == null ? "end when read" : to.toString());
         window.put("records", Long.toString(parsed));
+        if (scan.inRange() >= 0) {
+            window.put("sampled_from", Long.toString(scan.inRange())); // offsets in the range; "records" parsed of the stretches
+        }
         TrainingData data = new TrainingData(features, rows.toArray(new double[0][]),
                 conditional ? contexts.toArray(new String[0]) : null, conditional ? "context" : null, topic);
         return new Result(data, read, parsed, scan.refused(), window);
@@ -91,7 +94,13 @@ final class TopicTrainingRows {
     }
 
     /** What reading a range found: records read, parsed, and the others by dead-letter reason with the first message. */
-    record Scan(long read, long parsed, Map<DeadLetterReason, Long> refused, Map<DeadLetterReason, String> firstMessage) {
+    record Scan(long read, long parsed, Map<DeadLetterReason, Long> refused, Map<DeadLetterReason, String> firstMessage,
+                long inRange) {
+        /** " (stretches of the 1,000,000 in the range, --max-records)" for a sampled read, else nothing. */
+        String sampled() {
+            return inRange < 0 ? "" : String.format(Locale.ROOT, " (stretches of the %,d in the range, --max-records)", inRange);
+        }
+
         /** "BAD_JSON 3 (first: ...); DIM_MISMATCH 1 (first: ...)". */
         String why() {
             StringBuilder why = new StringBuilder();
@@ -115,17 +124,24 @@ final class TopicTrainingRows {
     /**
      * Reads the records of {@code topic} in the range as a read_committed consumer (what the processor
      * under exactly_once_v2 reads), parses each as the processor would, hands the ones that parse to
-     * {@code sink} and counts the others by reason; progress every 5 s.
+     * {@code sink} and counts the others by reason; progress every 5 s. A range of more than twice
+     * {@code budget} records is sampled in stretches ({@link TopicRange#openSampled}).
      */
     static Scan scan(AppConfig cfg, String command, String topic, Instant from, Instant to, RecordParser parser, String what,
-                     ParsedSink sink, PrintWriter w) {
+                     long budget, ParsedSink sink, PrintWriter w) {
         Map<String, Object> props = KafkaClients.committedReader(cfg, cfg.require(Settings.BOOTSTRAP_SERVERS, command));
         Map<DeadLetterReason, Long> refused = new EnumMap<>(DeadLetterReason.class);
         Map<DeadLetterReason, String> firstMessage = new EnumMap<>(DeadLetterReason.class);
         long parsed = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicRange range = TopicRange.open(c, topic, from, to, false);
-            w.printf(Locale.ROOT, "reading %s (%s): at most %,d records%n", topic, what, range.size());
+            TopicRange range = TopicRange.openSampled(c, topic, from, to, budget);
+            if (range.rangeRecords() < 0) {
+                w.printf(Locale.ROOT, "reading %s (%s): at most %,d records%n", topic, what, range.size());
+            } else {
+                w.printf(Locale.ROOT, "reading %s (%s): %,d records in the range, more than twice the %,d wanted: reading about "
+                        + "%,d of them in %,d evenly spaced stretches%n", topic, what, range.rangeRecords(), budget, range.size(),
+                        range.stretchCount());
+            }
             w.flush();
             long lastProgress = System.nanoTime();
             while (!range.finished()) {
@@ -146,7 +162,7 @@ final class TopicTrainingRows {
                     w.flush();
                 }
             }
-            return new Scan(range.read(), parsed, refused, firstMessage);
+            return new Scan(range.read(), parsed, refused, firstMessage, range.rangeRecords());
         }
     }
 

@@ -69,7 +69,8 @@ public final class TrainCommand implements Callable<Integer> {
     boolean conditional;
 
     @Option(names = "--max-records", paramLabel = "N", defaultValue = "100000", description = "--topic: train on a uniform "
-            + "sample of at most N records of the range. Default: ${DEFAULT-VALUE}.")
+            + "sample of at most N records of the range (a range of more than 2N is read in 200 evenly spaced stretches "
+            + "per partition, about N records in all, not whole). Default: ${DEFAULT-VALUE}.")
     int maxRecords;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL.lsb", description = "Where to write the bundle.")

@@ -68,6 +68,37 @@ class TopicRangeIT {
             assertEquals(T0 + 60_000, shown.get(shown.size() - 1).timestamp());
             assertTrue(holdBacks > 0, "partition 1 was never paused: the order held all of it");
 
+            // Sampled (train --topic, models threshold): 50,002 records, a budget of 5,000: 200 stretches of 13 in each of the
+            // two big partitions, from their first record to their last two hundredth, and the one record partition 2's
+            // share rounds up to; nothing in between is read.
+            Map<Integer, List<Long>> sampled = new java.util.TreeMap<>();
+            try (KafkaConsumer<byte[], byte[]> c = consumer(b);
+                 TopicRange range = TopicRange.openSampled(c, "skewed", null, null, 5_000)) {
+                assertEquals(50_002, range.rangeRecords());
+                assertEquals(401, range.stretchCount());
+                while (!range.finished()) {
+                    range.poll().forEach(r -> sampled.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.offset()));
+                }
+                assertEquals(5_201, range.read());
+                assertEquals(range.size(), range.read());
+            }
+            assertEquals(List.of(0L), sampled.get(2));
+            for (int partition : new int[] {0, 1}) {
+                List<Long> o = sampled.get(partition);
+                assertEquals(2_600, o.size());
+                assertEquals(0L, o.get(0));
+                assertEquals(24_875L + 12, o.get(o.size() - 1), "the last stretch starts at 199/200 of the partition");
+                assertEquals(200, o.stream().map(x -> x / 125).distinct().count(), "one stretch in each 200th");
+            }
+            try (KafkaConsumer<byte[], byte[]> c = consumer(b);
+                 TopicRange range = TopicRange.openSampled(c, "skewed", null, null, 25_001)) {
+                assertEquals(-1, range.rangeRecords(), "no more than twice the budget: read whole");
+                while (!range.finished()) {
+                    range.poll();
+                }
+                assertEquals(50_002, range.read());
+            }
+
             // Following: the 100 records in the topic at the start, in time order, then 4 new ones as they come,
             // although the new ones are stamped earlier than all of them (late events are not reordered into the past).
             shown.clear();

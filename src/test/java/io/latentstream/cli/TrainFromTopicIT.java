@@ -106,9 +106,9 @@ class TrainFromTopicIT {
             Path recent = dir.resolve("recent.lsb");
             long before = System.currentTimeMillis();
             CliTest.Result lastHour = CliTest.run("train", "--topic", "sensors", "-b", b, "--features", String.join(",", NAMES),
-                    "--from", "1h", "--max-records", "300", "--conditional", "--epochs", "5", "--out", recent.toString());
+                    "--from", "1h", "--max-records", "600", "--conditional", "--epochs", "5", "--out", recent.toString());
             assertEquals(0, lastHour.code(), lastHour.out() + lastHour.err());
-            assertTrue(lastHour.out().contains(" parsed") && lastHour.out().contains("training on 300 (a uniform sample, --max-records)"),
+            assertTrue(lastHour.out().contains(" parsed") && lastHour.out().contains("training on 600 (a uniform sample, --max-records)"),
                     lastHour.out());
             long after = System.currentTimeMillis();
             ModelBundle recentBundle = BundleCodec.read(recent);
@@ -118,6 +118,17 @@ class TrainFromTopicIT {
             assertTrue(parsed >= least && parsed <= most, "the readings of the last hour: " + least + ".." + most + ", not " + parsed);
             assertTrue(recentBundle.conditional());
             assertTrue(recentBundle.manifest().context().vocabulary().containsAll(List.of("pump-0", "pump-1", "pump-2", "pump-3")));
+
+            // A range of more than twice --max-records is not read whole: stretches spread over it, about that many.
+            Path sampled = dir.resolve("sampled.lsb");
+            CliTest.Result stretches = CliTest.run("train", "--topic", "sensors", "-b", b, "--features", String.join(",", NAMES),
+                    "--max-records", "200", "--epochs", "5", "--out", sampled.toString());
+            assertEquals(0, stretches.code(), stretches.out() + stretches.err());
+            assertTrue(stretches.out().contains("2,005 records in the range, more than twice the 200 wanted: reading about 200 of "
+                    + "them in 200 evenly spaced stretches"), stretches.out());
+            assertTrue(stretches.out().contains("read 200 records (stretches of the 2,005 in the range, --max-records): 200 parsed; "
+                    + "training on 200"), stretches.out());
+            assertEquals("2005", BundleCodec.read(sampled).manifest().training().window().get("sampled_from"));
 
             CliTest.Result unnamed = CliTest.run("train", "--topic", "sensors", "-b", b, "--out", recent.toString());
             assertEquals(ExitCodes.USAGE, unnamed.code());

@@ -106,8 +106,8 @@ public final class ModelPublisher {
         String name = bundle.manifest().name();
         long version = bundle.version();
         // Checked after initTransactions: that fences every earlier publisher of this model (one transactional id per
-        // name) and settles its open transaction, and a later one fences this one, whose commit then fails. So the
-        // version read here cannot be taken between the check and the commit.
+        // models topic and name) and settles its open transaction, and a later one fences this one, whose commit then
+        // fails. So the version read here cannot be taken between the check and the commit.
         Runnable check = !newest ? null : () -> {
             Long latest = snapshot(name, BundleCodec.DEFAULT_MAX_BYTES, Duration.ofSeconds(30)).latestVersion();
             if (latest != null && latest >= version) {

@@ -73,7 +73,8 @@ final class ThresholdCommand implements Callable<Integer> {
     Instant from;
 
     @Option(names = "--to", paramLabel = "TIME", converter = TimePointConverter.class,
-            description = "... and stamped at or before TIME (same forms). Default: the end of the topic when the command starts.")
+            description = "Score the input topic's records stamped at or before TIME (same forms). Default: the end of the "
+                    + "topic when the command starts.")
     Instant to;
 
     @Option(names = "--max-records", paramLabel = "N", defaultValue = "1000000", description = "Score a uniform sample of at "

@@ -166,16 +166,15 @@ final class ThresholdCommand implements Callable<Integer> {
      */
     private double[] scores(AppConfig cfg, ModelBundle model, String input, PrintWriter w) {
         InputFormat format = InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT));
-        RecordParser parser = new RecordParser(format, model.features(), cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES),
-                model.conditional(), Settings.jsonFields(cfg));
+        RecordParser parser = ParsedRange.parser(cfg, model.features(), model.conditional());
         FastScorer scorer = new FastScorer(model);
         FastScorer.Scratch scratch = scorer.newScratch();
         double[][] kept = {new double[Math.min(maxRecords, 1 << 16)]};
         Random rnd = new Random(42);
-        TopicTrainingRows.Scan scan = TopicTrainingRows.scan(cfg, "models threshold", input, from, to, parser,
+        ParsedRange.Scan scan = ParsedRange.scan(cfg, "models threshold", input, from, to, parser,
                 String.format(Locale.ROOT, "%s, scored by v%d, from %s%s", format.id(), model.version(), minutes(from),
                         to == null ? "" : " to " + minutes(to)), maxRecords, (rec, parsed) -> {
-                    int slot = TopicTrainingRows.reservoirSlot(rnd, parsed, maxRecords);
+                    int slot = ParsedRange.reservoirSlot(rnd, parsed, maxRecords);
                     if (slot < 0) {
                         return;
                     }
@@ -218,11 +217,10 @@ final class ThresholdCommand implements Callable<Integer> {
     /** "threshold 25.78 (quantile 0.990)", with the sensitivity and the direction when they are not the plain ones. */
     static String describe(ModelBundle b) {
         Manifest.ScoringSpec s = b.manifest().scoring();
-        FastScorer f = new FastScorer(b);
         Direction d = Direction.parse(s.direction());
         String text = "threshold " + number(s.threshold()) + " (quantile " + String.format(Locale.ROOT, "%.4f", s.quantile()) + ")";
         if (s.sensitivity() != 1) {
-            text += ", sensitivity " + number(s.sensitivity()) + ": flags above " + number(f.threshold());
+            text += ", sensitivity " + number(s.sensitivity()) + ": flags above " + number(s.threshold() / s.sensitivity());
         }
         if (d != Direction.ABOVE) {
             text += ", direction " + d.id() + " (low threshold " + number(s.lowThreshold())

@@ -84,8 +84,9 @@ class NewEntityIT {
 
     @Test
     void anEntityOfflineWhileTheWindowFilledIsStillKnownWhenItReturns() throws Exception {
-        // pump-6 sends nothing until v2 is live; ~10 s of the other five make a window of ~1,400 samples, as above.
-        Tallies t = runFleet("off", new SensorSimulator(6, 7, 0.0, -1), "pump-6", true, tl -> tl.others()[1][0] >= 7000);
+        // pump-6 sends nothing until v2 is live; ~15 s of the other five make a window of ~2,000 samples. With ~1,400 the
+        // challenger's error on the newest slice landed 1-5.4% above the champion's, at the gate's 5% tolerance.
+        Tallies t = runFleet("off", new SensorSimulator(6, 7, 0.0, -1), "pump-6", true, tl -> tl.others()[1][0] >= 10_000);
         double back = t.rate(t.target(), 2);
         double othersAfter = t.rate(t.others(), 2);
         System.out.printf(Locale.ROOT, "offline entity: pump-6 back under v%d, flagged %.1f%% of %d readings; pumps 1-5 %.1f%% of %d by v1, "

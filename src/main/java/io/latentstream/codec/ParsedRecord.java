@@ -12,6 +12,11 @@ public final class ParsedRecord {
     public String key;
     /** Event time from the value ("ts" in JSON), or -1 when absent. */
     public long timestamp;
+    /**
+     * Features the record does not carry (absent, null or NaN), each NaN in {@link #features}; always 0
+     * unless the parser allows missing features ({@code input.missing.max}).
+     */
+    public int missing;
 
     public ParsedRecord(int capacity) {
         features = new float[capacity];
@@ -22,5 +27,6 @@ public final class ParsedRecord {
         context = null;
         key = null;
         timestamp = -1;
+        missing = 0;
     }
 }

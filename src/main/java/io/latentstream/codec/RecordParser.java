@@ -43,6 +43,9 @@ public final class RecordParser {
     private final float[] named;
     private final long[] namedIn;
     private long records;
+    // input.missing.max: how many features a record may lack (absent, null, NaN) and still be parsed,
+    // each marked NaN for the scorer to impute; 0 = every feature required.
+    private int maxMissing;
 
     /**
      * @param format          value format
@@ -97,6 +100,20 @@ public final class RecordParser {
         }
     }
 
+    /**
+     * Lets a record lack up to {@code max} of the features (an absent named field, null, NaN; an empty
+     * csv cell): each is NaN in {@link ParsedRecord#features} and counted in
+     * {@link ParsedRecord#missing}. Infinity stays a NON_FINITE dead letter, and a record lacking
+     * more than {@code max} (or every feature) is one as before. 0, the default, requires every feature.
+     */
+    public RecordParser allowingMissing(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("missing features allowed must be >= 0");
+        }
+        this.maxMissing = Math.min(max, dim - 1);
+        return this;
+    }
+
     /** Parses one record; the result is valid until the next call. */
     public ParsedRecord parse(byte[] key, byte[] value) throws BadRecordException {
         out.reset();
@@ -112,6 +129,9 @@ public final class RecordParser {
             case CSV -> parseCsv(value);
             case JSON -> parseJson(value);
             default -> throw new IllegalStateException(format.toString());
+        }
+        if (maxMissing > 0) {
+            countMissing();
         }
         out.key = RecordKeys.text(key);
         if (out.context == null && key != null && key.length > 0) {
@@ -141,8 +161,8 @@ public final class RecordParser {
         ByteBuffer buf = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             float f = buf.getFloat(i * 4);
-            if (!Float.isFinite(f)) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + i + " is " + f);
+            if (!Float.isFinite(f) && !missingOk(f)) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + i + " is " + f + missingHint());
             }
             out.features[i] = f;
         }
@@ -187,13 +207,15 @@ public final class RecordParser {
             }
             String cell = line.substring(pos, end).trim();
             float f;
-            try {
+            if (cell.isEmpty() && maxMissing > 0) {
+                f = Float.NaN; // an empty cell: the reading is missing
+            } else try {
                 f = com.fasterxml.jackson.core.io.NumberInput.parseFloat(cell, true); // Float.parseFloat's syntax, faster
             } catch (NumberFormatException e) {
                 throw new BadRecordException(DeadLetterReason.BAD_CSV, "field " + (n + 1) + " '" + abbreviate(cell) + "' is not a number");
             }
-            if (!Float.isFinite(f)) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + cell);
+            if (!Float.isFinite(f) && !missingOk(f)) {
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + cell + missingHint());
             }
             out.features[n++] = f;
             if (comma < 0) {
@@ -389,15 +411,24 @@ public final class RecordParser {
         namedIn[slot] = records;
         if (isNumber(p, v)) {
             float f = floatOf(p, v);
+            if (Float.isNaN(f) && maxMissing > 0) {
+                named[slot] = Float.NaN;
+                return null;
+            }
             if (!Float.isFinite(f)) {
-                return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" overflows float32");
+                return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" "
+                        + (Float.isNaN(f) ? "is NaN" + missingHint() : "overflows float32"));
             }
             named[slot] = f;
             return null;
         }
+        if (maxMissing > 0 && (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNaNWord(p.getText())))) {
+            named[slot] = Float.NaN;
+            return null;
+        }
         if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
             return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
-                    + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())));
+                    + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())) + missingHint());
         }
         boolean text = v == JsonToken.VALUE_STRING;
         p.skipChildren(); // an object or array in its place
@@ -413,7 +444,11 @@ public final class RecordParser {
                     + " has no \"features\" array"
                     + (slotByName == null ? "" : " and no field named as a model feature (" + firstNames() + ")"));
         }
-        if (namedCount < dim) {
+        if (namedCount < dim && maxMissing > 0) {
+            for (int i = 0; i < dim; i++) {
+                named[i] = namedIn[i] == records ? named[i] : Float.NaN;
+            }
+        } else if (namedCount < dim) {
             StringBuilder missing = new StringBuilder();
             int count = 0;
             for (int i = 0; i < dim; i++) {
@@ -424,7 +459,7 @@ public final class RecordParser {
                 }
             }
             throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + namedCount + " of the model's " + dim
-                    + " features; missing: " + missing + (count > 5 ? " and " + (count - 5) + " more" : ""));
+                    + " features; missing: " + missing + (count > 5 ? " and " + (count - 5) + " more" : "") + missingHint());
         }
         System.arraycopy(named, 0, out.features, 0, dim);
         out.dim = dim;
@@ -446,14 +481,20 @@ public final class RecordParser {
                     throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
                 }
                 float f = floatOf(p, t);
-                if (!Float.isFinite(f)) {
-                    throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " overflows float32");
+                if (!Float.isFinite(f) && !(Float.isNaN(f) && maxMissing > 0)) {
+                    throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n
+                            + (Float.isNaN(f) ? " is NaN" + missingHint() : " overflows float32"));
                 }
                 out.features[n++] = f;
+            } else if (maxMissing > 0 && (t == JsonToken.VALUE_NULL || (t == JsonToken.VALUE_STRING && isNaNWord(p.getText())))) {
+                if (n >= dim) {
+                    throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "more than " + dim + " features, the model expects " + dim);
+                }
+                out.features[n++] = Float.NaN;
             } else if (t == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText())) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText());
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText() + missingHint());
             } else if (t == JsonToken.VALUE_NULL) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is null");
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is null" + missingHint());
             } else {
                 throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature " + n + " is not a number");
             }
@@ -478,6 +519,36 @@ public final class RecordParser {
     /** Correctly rounded like Float.parseFloat, with the parser the JSON numbers go through. */
     private static float parseNumberText(String s) {
         return com.fasterxml.jackson.core.io.NumberInput.parseFloat(s, true);
+    }
+
+    private static boolean isNaNWord(String s) {
+        return s.trim().equalsIgnoreCase("nan");
+    }
+
+    /** A NaN, when missing features are allowed (the count is checked after the whole record). */
+    private boolean missingOk(float f) {
+        return Float.isNaN(f) && maxMissing > 0;
+    }
+
+    /** What a dead letter for a missing value adds when missing features are not allowed. */
+    private String missingHint() {
+        return maxMissing == 0 && dim > 1 ? " (input.missing.max > 0 scores a record without some of its features)" : "";
+    }
+
+    /** Counts the NaNs parsing left for missing features; too many make the record a dead letter. */
+    private void countMissing() throws BadRecordException {
+        int missing = 0;
+        for (int i = 0; i < out.dim; i++) {
+            if (Float.isNaN(out.features[i])) {
+                missing++;
+            }
+        }
+        if (missing > maxMissing) {
+            throw new BadRecordException(DeadLetterReason.DIM_MISMATCH,
+                    missing + " of the model's " + dim + " features are missing (absent, null or NaN); input.missing.max="
+                            + maxMissing + (missing == out.dim ? " (at least one feature must be present)" : ""));
+        }
+        out.missing = missing;
     }
 
     private static boolean isNonFiniteWord(String s) {

@@ -20,7 +20,10 @@ import java.util.List;
  * </pre>
  *
  * {@code contribution} is the feature's weighted squared standardized residual; they sum to
- * score × dimension. One instance per stream task: it keeps one generator open over one buffer
+ * score × dimension. A record scored without some of its features (NaN in {@code observed},
+ * {@code input.missing.max}) lists them in {@code "missing":[{"name":"rpm","expected":1500.2}]} with
+ * the values the model imputed; they are never among the top features, and the contributions then
+ * sum to score × the features present. One instance per stream task: it keeps one generator open over one buffer
  * and writes each record as the next root value (no separator), so the hot path creates no
  * generator per record.
  */
@@ -46,6 +49,7 @@ public final class ScoreRecordWriter {
     private static final SerializedString OBSERVED = new SerializedString("observed");
     private static final SerializedString EXPECTED = new SerializedString("expected");
     private static final SerializedString CONTRIBUTION = new SerializedString("contribution");
+    private static final SerializedString MISSING = new SerializedString("missing");
 
     private final List<String> featureNames;
     private final SerializedString[] featureNameValues;
@@ -75,7 +79,18 @@ public final class ScoreRecordWriter {
     public byte[] write(double score, double threshold, boolean anomaly, long modelVersion, long timestamp,
                         String topic, int partition, long offset, String key, String context,
                         float[] observed, float[] expected, float[] contributions) {
-        selectTop(contributions);
+        return write(score, threshold, anomaly, modelVersion, timestamp, topic, partition, offset, key, context, observed, expected,
+                contributions, 0);
+    }
+
+    /**
+     * A score record; {@code missing} is how many features {@code observed} lacks (NaN), 0 for a
+     * whole record.
+     */
+    public byte[] write(double score, double threshold, boolean anomaly, long modelVersion, long timestamp,
+                        String topic, int partition, long offset, String key, String context,
+                        float[] observed, float[] expected, float[] contributions, int missing) {
+        int selected = selectTop(contributions, missing > 0 ? observed : null);
         buf.reset();
         try {
             g.writeStartObject();
@@ -108,7 +123,7 @@ public final class ScoreRecordWriter {
             }
             g.writeFieldName(TOP_FEATURES);
             g.writeStartArray();
-            for (int t = 0; t < top; t++) {
+            for (int t = 0; t < selected; t++) {
                 int j = topIdx[t];
                 g.writeStartObject();
                 g.writeFieldName(NAME);
@@ -122,6 +137,21 @@ public final class ScoreRecordWriter {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            if (missing > 0) {
+                g.writeFieldName(MISSING);
+                g.writeStartArray();
+                for (int j = 0; j < observed.length; j++) {
+                    if (Float.isNaN(observed[j])) {
+                        g.writeStartObject();
+                        g.writeFieldName(NAME);
+                        g.writeString(featureNameValues[j]);
+                        g.writeFieldName(EXPECTED);
+                        g.writeNumber(expected[j]);
+                        g.writeEndObject();
+                    }
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
             g.flush();
         } catch (IOException e) {
@@ -134,10 +164,16 @@ public final class ScoreRecordWriter {
         return buf.toByteArray();
     }
 
-    /** Indices of the largest contributions, largest first (partial selection, no allocation). */
-    private void selectTop(float[] c) {
+    /**
+     * Indices of the largest contributions, largest first (partial selection, no allocation), of the
+     * features present (not NaN in {@code observed}, when given); returns how many were selected.
+     */
+    private int selectTop(float[] c, float[] observed) {
         int filled = 0;
         for (int j = 0; j < featureNames.size(); j++) {
+            if (observed != null && Float.isNaN(observed[j])) {
+                continue;
+            }
             int pos = filled < top ? filled++ : top;
             if (pos == top && c[j] <= c[topIdx[top - 1]]) {
                 continue;
@@ -151,5 +187,6 @@ public final class ScoreRecordWriter {
             }
             topIdx[pos] = j;
         }
+        return filled;
     }
 }

@@ -35,6 +35,7 @@ public final class Settings {
     public static final String INPUT_JSON_CONTEXT_FIELD = "input.json.context.field";
     public static final String INPUT_JSON_TS_FIELD = "input.json.ts.field";
     public static final String INPUT_MAX_RECORD_BYTES = "input.max.record.bytes";
+    public static final String INPUT_MISSING_MAX = "input.missing.max";
     public static final String DLQ_MAX_RECORD_BYTES = "dlq.max.record.bytes";
     public static final String MODEL_PATH = "model.path";
     public static final String LATENT_ENCODING = "latent.encoding";
@@ -192,6 +193,13 @@ public final class Settings {
                             + "score records carry it as ts, and a record without it gets its Kafka timestamp.")
             .define(INPUT_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(16, 16 << 20), Importance.MEDIUM,
                     "Largest value accepted; larger ones are dead-lettered as OVERSIZE before parsing.")
+            .define(INPUT_MISSING_MAX, Type.INT, 0, Range.between(0, 4096), Importance.MEDIUM,
+                    "How many of the model's features a record may lack and still be scored: a named json field absent "
+                            + "or null, null or NaN in an array, an empty csv cell, NaN in f32 (a sensor that dropped out). "
+                            + "The model imputes them (its expected values, listed under \"missing\" in the score record) and "
+                            + "scores the features present, on the same threshold; such a record is not sampled for retraining. "
+                            + "0: every feature is required and a record lacking one is a DIM_MISMATCH or NON_FINITE dead letter. "
+                            + "A record lacking more than this, or every feature, is still a dead letter.")
             .define(DLQ_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(4096, 64 << 20), Importance.LOW,
                     "Largest dead letter written (key, value and headers). A bad input that would make a larger one has its "
                             + "value cut to fit, with headers ls.value.truncated=true and ls.value.bytes (its size); the "

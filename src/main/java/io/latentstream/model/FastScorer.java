@@ -280,6 +280,75 @@ public final class FastScorer {
         return s.score[0];
     }
 
+    /** Passes through the network that fill in a record's missing features ({@link #scoreImputing}). */
+    public static final int IMPUTE_PASSES = 10;
+
+    /**
+     * Scores a record that lacks some features, each NaN in {@code x} ({@code input.missing.max}).
+     * They start at their mean (0 standardized); each pass encodes and decodes the record and takes
+     * the reconstruction of a missing feature as its next value, converging on a point the model
+     * reconstructs as itself. The last pass gives μ(x), the expected values (a missing feature's is
+     * what was imputed) and the score: the mean weighted squared residual over the present features
+     * only, so it is on the scale of a whole record's and the same threshold applies. A missing
+     * feature's contribution is 0. With nothing missing this is {@link #score}.
+     *
+     * @return the score over the present features; details are in {@code s}
+     * @throws IllegalArgumentException when every feature is missing
+     */
+    public double scoreImputing(float[] x, int slot, Scratch s) {
+        Work wk = s.work;
+        int row = norm.row(slot);
+        float[] z = wk.standardized;
+        int present = 0;
+        for (int j = 0; j < d; j++) {
+            if (Float.isNaN(x[j])) {
+                z[j] = 0f;
+            } else {
+                z[j] = (x[j] - norm.mean(row, j)) / norm.scale(row, j);
+                present++;
+            }
+        }
+        if (present == d) {
+            return score(x, slot, s);
+        }
+        if (present == 0) {
+            throw new IllegalArgumentException("every feature is missing");
+        }
+        wk.ctx[0] = slot;
+        int[] ctx = contextWidth > 0 ? wk.ctx : null;
+        float[] xhat = null;
+        for (int pass = 0; pass < IMPUTE_PASSES; pass++) {
+            for (int j = 0; j < d; j++) {
+                float v = z[j];
+                wk.bufA[j] = v > clip ? clip : (v < -clip ? -clip : v);
+            }
+            float[] mu = layers(0, muLayer, wk.bufA, wk.bufB, 1, ctx);
+            System.arraycopy(mu, 0, s.latent, 0, k);
+            xhat = layers(decFirst, lastLayer, mu, mu == wk.bufA ? wk.bufB : wk.bufA, 1, ctx);
+            if (pass < IMPUTE_PASSES - 1) {
+                for (int j = 0; j < d; j++) {
+                    if (Float.isNaN(x[j])) {
+                        z[j] = xhat[j];
+                    }
+                }
+            }
+        }
+        double sum = 0;
+        for (int j = 0; j < d; j++) {
+            float h = xhat[j];
+            float c = 0f;
+            if (!Float.isNaN(x[j])) {
+                float res = z[j] - h;
+                c = featureWeights[j] * res * res;
+            }
+            s.contributions[j] = c;
+            sum += c;
+            s.expected[j] = h * norm.scale(row, j) + norm.mean(row, j);
+        }
+        s.score[0] = sum / present;
+        return s.score[0];
+    }
+
     /**
      * Scores {@code count} records; the same results as {@link #score} row by row (up to float
      * rounding), faster from a few rows on.

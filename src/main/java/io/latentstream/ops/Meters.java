@@ -23,6 +23,7 @@ public final class Meters {
     private final Counter scored;
     private final Counter anomalies;
     private final Counter sampled;
+    private final Counter imputed;
     private final Map<DeadLetterReason, Counter> deadLettered = new EnumMap<>(DeadLetterReason.class);
     private final DistributionSummary scores;
     private final Timer scoringLatency;
@@ -56,6 +57,8 @@ public final class Meters {
         scored = Counter.builder(PREFIX + "records.scored").description("Records scored").register(registry);
         anomalies = Counter.builder(PREFIX + "anomalies").description("Records flagged anomalous").register(registry);
         sampled = Counter.builder(PREFIX + "samples").description("Records copied to the samples topic").register(registry);
+        imputed = Counter.builder(PREFIX + "records.imputed")
+                .description("Records scored without some of their features, which the model imputed (input.missing.max)").register(registry);
         for (DeadLetterReason r : DeadLetterReason.values()) {
             deadLettered.put(r, Counter.builder(PREFIX + "records.dead.lettered").tag("reason", r.name())
                     .description("Records sent to the dead-letter topic, by reason").register(registry));
@@ -114,6 +117,10 @@ public final class Meters {
 
     public void sampled() {
         sampled.increment();
+    }
+
+    public void imputed() {
+        imputed.increment();
     }
 
     public void deadLettered(DeadLetterReason reason) {

@@ -33,6 +33,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final boolean everyScore;
     private final int dlqMaxBytes;
     private final io.latentstream.codec.JsonFields jsonFields;
+    private final int maxMissing;
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
     private ProcessorContext<byte[], byte[]> ctx;
@@ -46,7 +47,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
                      double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes,
-                     io.latentstream.codec.JsonFields jsonFields) {
+                     io.latentstream.codec.JsonFields jsonFields, int maxMissing) {
         this.model = model;
         this.meters = meters;
         this.format = format;
@@ -57,6 +58,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.everyScore = everyScore;
         this.dlqMaxBytes = dlqMaxBytes;
         this.jsonFields = jsonFields;
+        this.maxMissing = maxMissing;
     }
 
     @Override
@@ -88,7 +90,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         int slot = scorer.contextSlot(r.context);
-        double score = scorer.score(r.features, slot, scratch);
+        // A record without some features (input.missing.max) is scored on the rest, the model imputing them.
+        double score = r.missing == 0 ? scorer.score(r.features, slot, scratch) : scorer.scoreImputing(r.features, slot, scratch);
         boolean anomaly = scorer.isAnomaly(score);
         long ts = r.timestamp >= 0 ? r.timestamp : record.timestamp();
         // Source position on every output, so any consumer (and the exactly-once audit) can trace it back.
@@ -100,7 +103,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (everyScore || anomaly) {
             String key = r.key;
             byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
-                    scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions);
+                    scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions, r.missing);
             if (everyScore) {
                 ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
             }
@@ -109,8 +112,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         }
         // A sample copies the input whole: one too large to write (within ~100 bytes of the limit) is not
-        // taken, as it would stop the partition; samples are a statistical draw, so nothing is lost.
-        if (sampleFraction > 0 && sampled(topic, partition, offset)
+        // taken, as it would stop the partition; samples are a statistical draw, so nothing is lost. Nor is
+        // one lacking features: the retrainer trains on whole records.
+        if (r.missing == 0 && sampleFraction > 0 && sampled(topic, partition, offset)
                 && (record.key() == null ? 0 : record.key().length) + record.value().length + SAMPLE_HEADER_BYTES + FRAMING_BYTES <= dlqMaxBytes) {
             // Flagged records are sampled too, marked: routine retrains skip them (a window with an
             // incident must not teach it as normal); an operator's re-baseline after a real level
@@ -121,13 +125,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             ctx.forward(new Record<>(record.key(), record.value(), record.timestamp(), sh), TopologyFactory.SAMPLES_SINK);
             meters.sampled();
         }
+        if (r.missing > 0) {
+            meters.imputed();
+        }
         meters.scored(score, anomaly, System.nanoTime() - t0);
     }
 
     private void switchTo(FastScorer s) {
         scorer = s;
         scratch = s.newScratch();
-        parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional(), jsonFields);
+        parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional(), jsonFields).allowingMissing(maxMissing);
         writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
         versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
     }

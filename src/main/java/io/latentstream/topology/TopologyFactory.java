@@ -43,10 +43,11 @@ public final class TopologyFactory {
         boolean everyScore = cfg.getBoolean(Settings.SCORES_ENABLED);
         int dlqMax = cfg.getInt(Settings.DLQ_MAX_RECORD_BYTES);
         io.latentstream.codec.JsonFields fields = Settings.jsonFields(cfg);
+        int maxMissing = cfg.getInt(Settings.INPUT_MISSING_MAX);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.input());
         topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top, everyScore,
-                dlqMax, fields), SOURCE);
+                dlqMax, fields, maxMissing), SOURCE);
         ByteArraySerializer ser = new ByteArraySerializer();
         topology.addSink(LATENTS_SINK, t.latents(), ser, ser, PROCESSOR);
         topology.addSink(SCORES_SINK, t.scores(), ser, ser, PROCESSOR);

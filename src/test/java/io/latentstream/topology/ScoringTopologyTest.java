@@ -33,6 +33,8 @@ import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The production topology under TopologyTestDriver. */
@@ -40,6 +42,7 @@ class ScoringTopologyTest {
     static final ObjectMapper JSON = new ObjectMapper();
     TopologyTestDriver driver;
     Meters meters;
+    SimpleMeterRegistry registry;
 
     static AppConfig config(Map<String, String> extra) {
         Map<String, String> m = new HashMap<>(Map.of("samples.fraction", "0.5"));
@@ -48,7 +51,8 @@ class ScoringTopologyTest {
     }
 
     TestInputTopic<byte[], byte[]> start(AppConfig cfg) {
-        meters = new Meters(new SimpleMeterRegistry());
+        registry = new SimpleMeterRegistry();
+        meters = new Meters(registry);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "never-contacted:9092"); // TopologyTestDriver needs none
@@ -305,6 +309,36 @@ class ScoringTopologyTest {
         assertTrue(size <= 4096 - ScoringProcessor.FRAMING_BYTES && cut.value().length > 3000, "size " + size);
         assertEquals(null, header(dlq.get(1), DeadLetterHeaders.VALUE_TRUNCATED));
         assertArrayEquals(b("[1,2]"), dlq.get(1).value());
+    }
+
+    @Test
+    void withInputMissingMaxARecordLackingAFeatureIsScoredOnTheRestAndNotSampled() throws Exception {
+        AppConfig cfg = config(Map.of("input.missing.max", "1", "samples.fraction", "1"));
+        var in = start(cfg);
+        List<String> names = TestModels.golden().features();
+        in.pipeInput(b("b"), b("[12,8,11,9,10.5]"));
+        in.pipeInput(b("b"), b("{\"" + names.get(0) + "\":12,\"" + names.get(1) + "\":null,\"" + names.get(2) + "\":11,\""
+                + names.get(3) + "\":9,\"" + names.get(4) + "\":10.5}"));
+        in.pipeInput(b("b"), b("[12,null,11,null,10.5]"));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(2, scores.size());
+        JsonNode whole = JSON.readTree(scores.get(0).value());
+        JsonNode partial = JSON.readTree(scores.get(1).value());
+        assertFalse(whole.has("missing"));
+        assertEquals(names.get(1), partial.get("missing").get(0).get("name").asText());
+        // How well it is imputed is FastScorerImputationTest's (this golden model is tiny and random).
+        assertTrue(partial.get("missing").get(0).get("expected").isNumber(), partial.toString());
+        for (JsonNode f : partial.get("top_features")) {
+            assertNotEquals(names.get(1), f.get("name").asText(), "a missing feature is not a top feature");
+        }
+        assertEquals(2, out(cfg, "latents").readRecordsToList().size());
+        List<TestRecord<byte[], byte[]>> samples = out(cfg, "samples").readRecordsToList();
+        assertEquals(1, samples.size(), "only the whole record is sampled for retraining");
+        assertArrayEquals(b("[12,8,11,9,10.5]"), samples.get(0).value());
+        List<TestRecord<byte[], byte[]>> dlq = out(cfg, "dlq").readRecordsToList();
+        assertEquals(1, dlq.size(), "two missing, one allowed");
+        assertEquals("DIM_MISMATCH", header(dlq.get(0), DeadLetterHeaders.REASON));
+        assertEquals(1.0, registry.get("latentstream.records.imputed").counter().count());
     }
 
     @Test

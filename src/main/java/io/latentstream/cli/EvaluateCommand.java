@@ -29,6 +29,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
             "  latentstream evaluate --train-and-evaluate --protocol A --input ../shared/data/shuttle.csv",
             "  latentstream evaluate --train-and-evaluate --protocol B --retrain-windows 5 --input ../shared/data/shuttle.csv",
+            "  latentstream evaluate --train-and-evaluate --protocol A --hide-features 1 --input ../shared/data/shuttle.csv",
             "  latentstream train --protocol B --input ../shared/data/digits.csv --out d.lsb && \\",
             "    latentstream evaluate --model d.lsb --protocol B --input ../shared/data/digits.csv --json"})
 public final class EvaluateCommand implements Callable<Integer> {
@@ -66,6 +67,13 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "its gate decides which model scores the next window (retrain.min.samples is not applied: K sets the window "
                     + "size). 0 (default): no replay."})
     int retrainWindows;
+
+    @Option(names = "--hide-features", paramLabel = "N", defaultValue = "0",
+            description = {"Then score the test rows again with N of each row's features hidden (chosen at random, seeded), "
+                    + "as the processor scores a record lacking them with input.missing.max: the model imputes them and "
+                    + "scores the rest. Prints ROC-AUC, AP, F1 and the share flagged, and the imputation error on the hidden "
+                    + "cells against PCA's (same k, same fixed-point filling) and the training mean's. 0 (default): not run."})
+    int hideFeatures;
 
     @Mixin
     TrainingFlags flags;
@@ -105,6 +113,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
+        Evaluation.Imputation imputation = null;
+        if (hideFeatures > 0) {
+            try {
+                imputation = Evaluation.hidden(bundle, data, split, hideFeatures, Evaluate.SPLIT_SEED);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
         RetrainReplay.Report replay = null;
         if (retrainWindows > 0) {
             AppConfig defaults = AppConfig.defaults();
@@ -122,9 +138,21 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            out.println(mapper.writeValueAsString(replay == null ? report : Map.of("evaluation", report, "retrain_replay", replay)));
+            Map<String, Object> all = new java.util.LinkedHashMap<>();
+            all.put("evaluation", report);
+            if (imputation != null) {
+                all.put("missing_features", imputation);
+            }
+            if (replay != null) {
+                all.put("retrain_replay", replay);
+            }
+            out.println(mapper.writeValueAsString(all.size() == 1 ? report : all));
         } else {
             out.print(report.table());
+            if (imputation != null) {
+                out.println();
+                out.print(imputation.table());
+            }
             if (replay != null) {
                 out.println();
                 out.print(replay.table());

@@ -102,7 +102,7 @@ public final class Evaluation {
                     figure(f.f1()), 100 * f.flagged(), f.nrmse(), f.k());
         }
 
-        private static String figure(Double v) {
+        static String figure(Double v) {
             return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
         }
 
@@ -166,6 +166,84 @@ public final class Evaluation {
                 pca.nrmse(normalRows.toArray(new double[0][])), k);
         return new Report(data.file().getFileName().toString(), split.protocol(), split.train().length, split.test().length,
                 anomalies, model, pcaFig, micros, bundle.version());
+    }
+
+    /**
+     * The test rows scored again with {@code hidden} features of each row hidden (chosen at random,
+     * seeded), as the processor scores a record lacking them ({@code input.missing.max}): the model
+     * imputes them and scores the rest. ROC-AUC, AP, F1 and the share flagged as in {@link Figures},
+     * and the imputation error on the hidden cells of the normal test rows (RMSE standardized with the
+     * training rows' deviation, as NRMSE): the model's, PCA's with the same k filling them the same
+     * way, and the training mean's (what filling in the mean would give).
+     */
+    public record Imputation(int hidden, Double rocAuc, Double averagePrecision, Double f1, double flagged,
+                             double nrmseModel, double nrmsePca, double nrmseMean) {
+        public String table() {
+            return String.format(Locale.ROOT, "%d of each test row's features hidden, the model imputing them:%n", hidden)
+                    + String.format(Locale.ROOT, "%-16s %8s %8s %8s %8s%n", "", "ROC-AUC", "AP", "F1", "flagged")
+                    + String.format(Locale.ROOT, "%-16s %8s %8s %8s %7.2f%%%n", "latentstream VAE", Report.figure(rocAuc),
+                    Report.figure(averagePrecision), Report.figure(f1), 100 * flagged)
+                    + String.format(Locale.ROOT, "imputation error on the hidden cells of normal rows (NRMSE): VAE %.4f, PCA (same k) %.4f, "
+                    + "training mean %.4f%n", nrmseModel, nrmsePca, nrmseMean);
+        }
+    }
+
+    public static Imputation hidden(ModelBundle bundle, LabelledCsv data, Split split, int hidden, long seed) {
+        int d = data.features().size();
+        if (hidden < 1 || hidden >= d) {
+            throw new IllegalArgumentException("features to hide must be 1.." + (d - 1) + " (the file has " + d + ")");
+        }
+        LabelledCsv train = data.subset(split.train());
+        LabelledCsv test = data.subset(split.test());
+        FastScorer scorer = new FastScorer(bundle);
+        Pca pca = Pca.fit(train.x(), scorer.latentDim());
+        FastScorer.Scratch s = scorer.newScratch();
+        Random rnd = new Random(seed);
+        double[] scores = new double[test.rows()];
+        float[] row = new float[d];
+        boolean[] missing = new boolean[d];
+        int[] order = new int[d];
+        double sqModel = 0;
+        double sqPca = 0;
+        double sqMean = 0;
+        long cells = 0;
+        for (int i = 0; i < test.rows(); i++) {
+            double[] xi = test.x()[i];
+            for (int j = 0; j < d; j++) {
+                order[j] = j;
+            }
+            java.util.Arrays.fill(missing, false);
+            for (int h = 0; h < hidden; h++) { // the first `hidden` of a seeded shuffle
+                int pick = h + rnd.nextInt(d - h);
+                int t = order[h];
+                order[h] = order[pick];
+                order[pick] = t;
+                missing[order[h]] = true;
+            }
+            for (int j = 0; j < d; j++) {
+                row[j] = missing[j] ? Float.NaN : (float) xi[j];
+            }
+            int slot = test.contexts() == null ? 0 : scorer.contextSlot(test.contexts()[i]);
+            scores[i] = scorer.scoreImputing(row, slot, s);
+            if (test.labels()[i] == 0) {
+                double[] byPca = pca.impute(xi, missing, 100);
+                for (int j = 0; j < d; j++) {
+                    if (missing[j]) {
+                        double truth = (xi[j] - pca.mean(j)) / pca.std(j);
+                        sqModel += Math.pow((s.expected[j] - pca.mean(j)) / pca.std(j) - truth, 2);
+                        sqPca += Math.pow(byPca[j] - truth, 2);
+                        sqMean += truth * truth;
+                        cells++;
+                    }
+                }
+            }
+        }
+        long flags = java.util.Arrays.stream(scores).filter(scorer::isAnomaly).count();
+        Figures f = Figures.of(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
+                f1Flagged(scorer, scores, test.labels()), (double) flags / Math.max(1, scores.length), 0, scorer.latentDim());
+        long n = Math.max(1, cells);
+        return new Imputation(hidden, f.rocAuc(), f.averagePrecision(), f.f1(), f.flagged(), Math.sqrt(sqModel / n),
+                Math.sqrt(sqPca / n), Math.sqrt(sqMean / n));
     }
 
     /** F1 of the model's own anomaly decision (threshold, direction, sensitivity). */

@@ -77,6 +77,39 @@ public final class Pca {
         return std[j];
     }
 
+    /**
+     * Fills the features of a row that {@code missing} marks, the way {@code FastScorer.scoreImputing}
+     * does with the network: start at the mean, then reconstruct from the k components and take the
+     * reconstruction as their next value, {@code passes} times. Returns the row standardized, filled.
+     */
+    public double[] impute(double[] row, boolean[] missing, int passes) {
+        double[] z = new double[d];
+        for (int j = 0; j < d; j++) {
+            z[j] = missing[j] ? 0 : (row[j] - mean[j]) / std[j];
+        }
+        for (int pass = 0; pass < passes; pass++) {
+            double[] rec = new double[d];
+            for (double[] c : components) {
+                double p = 0;
+                for (int j = 0; j < d; j++) {
+                    p += z[j] * c[j];
+                }
+                for (int j = 0; j < d; j++) {
+                    rec[j] += p * c[j];
+                }
+            }
+            for (int j = 0; j < d; j++) {
+                z[j] = missing[j] ? rec[j] : z[j];
+            }
+        }
+        return z;
+    }
+
+    /** Training mean of feature j. */
+    public double mean(int j) {
+        return mean[j];
+    }
+
     /** Squared reconstruction error of each row (standardized space). */
     public double[] scores(double[][] x) {
         double[] out = new double[x.length];

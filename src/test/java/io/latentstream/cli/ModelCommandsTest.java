@@ -79,6 +79,15 @@ class ModelCommandsTest {
         assertEquals(0, eval.code(), eval.err());
         assertTrue(eval.out().contains("ROC-AUC") && eval.out().contains("PCA (same k)"), eval.out());
 
+        CliTest.Result hidden = CliTest.run("evaluate", "--model", model.toString(), "--input", data.toString(), "--protocol", "A",
+                "--hide-features", "1", "--json");
+        assertEquals(0, hidden.code(), hidden.err());
+        assertTrue(hidden.out().contains("\"missing_features\"") && hidden.out().contains("\"nrmseModel\""), hidden.out());
+        CliTest.Result hideAll = CliTest.run("evaluate", "--model", model.toString(), "--input", data.toString(), "--protocol", "A",
+                "--hide-features", "99");
+        assertEquals(ExitCodes.USAGE, hideAll.code());
+        assertTrue(hideAll.err().contains("features to hide must be 1.."), hideAll.err());
+
         CliTest.Result json = CliTest.run("evaluate", "--train-and-evaluate", "--input", csv(true).toString(), "--protocol", "B",
                 "--epochs", "5", "--json", "--context-column", "site");
         assertEquals(0, json.code(), json.err());

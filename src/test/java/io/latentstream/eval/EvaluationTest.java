@@ -61,6 +61,22 @@ class EvaluationTest {
     }
 
     @Test
+    void withAFeatureHiddenTheModelImputesItFromTheOthersAndStillSeparatesTheAnomalies() throws Exception {
+        LabelledCsv data = LabelledCsv.read(csv(true), null, "label");
+        Evaluation.Split split = Evaluation.split(data, Evaluation.Protocol.A, 42);
+        LabelledCsv train = data.subset(split.train());
+        ModelBundle b = VaeTrainer.train(new TrainingData(train.features(), train.x(), null, null, "test"),
+                TrainOptions.defaults().withEpochs(15), new VaeTrainer.Identity("m", 1, null, Map.of()), null, null);
+        Evaluation.Imputation r = Evaluation.hidden(b, data, split, 1, 42);
+        // b = 2a and c = -a up to noise: any one of the three follows from the other two.
+        assertTrue(r.nrmseModel() < 0.5 * r.nrmseMean(), r.table());
+        assertTrue(r.rocAuc() > 0.85, r.table());
+        assertTrue(r.flagged() > 0.03 && r.flagged() < 0.2, "the anomalies and about 1% of the rest: " + r.table());
+        assertTrue(r.table().contains("1 of each test row's features hidden"), r.table());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Evaluation.hidden(b, data, split, 3, 42));
+    }
+
+    @Test
     void aLabelledFileGetsEveryFigure() throws Exception {
         Evaluation.Report r = evaluate(csv(true));
         assertEquals(20, r.testAnomalies());

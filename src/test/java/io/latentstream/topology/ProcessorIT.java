@@ -71,15 +71,20 @@ class ProcessorIT {
     @Test
     void json10kWithFivePercentBadOfEveryClass() throws Exception {
         audit("json", 10_000, List.of(DeadLetterReason.BAD_JSON, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
-                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT), 0);
     }
 
+    /**
+     * With input.missing.max=1, so every 20th input (from the 14th) lacks a reading (an empty csv cell,
+     * NaN in f32): scored like the others, with "missing" in its score record; NaN is then no longer
+     * a NON_FINITE dead letter, Infinity is.
+     */
     @Test
-    void csvAndF32WithTheirOwnBadClasses() throws Exception {
+    void csvAndF32WithTheirOwnBadClassesAndMissingReadings() throws Exception {
         audit("csv", 2_000, List.of(DeadLetterReason.BAD_CSV, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
-                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT), 1);
         audit("f32", 2_000, List.of(DeadLetterReason.F32_ALIGN, DeadLetterReason.DIM_MISMATCH, DeadLetterReason.NON_FINITE,
-                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT));
+                DeadLetterReason.OVERSIZE, DeadLetterReason.EMPTY, DeadLetterReason.BAD_CONTEXT), 1);
     }
 
     /**
@@ -233,7 +238,11 @@ class ProcessorIT {
         return sb.append(format.equals("json") ? "]" : "").toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] bad(String format, DeadLetterReason r) {
+    static byte[] bad(String format, DeadLetterReason r, int maxMissing) {
+        if (r == DeadLetterReason.NON_FINITE && maxMissing > 0) { // NaN is a missing reading then
+            return format.equals("f32") ? encode(format, new float[] {1, Float.POSITIVE_INFINITY, 3, 4, 5})
+                    : (format.equals("json") ? "[1,\"Infinity\",3,4,5]" : "1,Infinity,3,4,5").getBytes(StandardCharsets.UTF_8);
+        }
         return switch (r) {
             case BAD_JSON -> "{\"features\":[1,2".getBytes(StandardCharsets.UTF_8);
             case BAD_CSV -> "1,2,x,4,5".getBytes(StandardCharsets.UTF_8);
@@ -248,11 +257,12 @@ class ProcessorIT {
         };
     }
 
-    void audit(String format, int n, List<DeadLetterReason> classes) throws Exception {
+    void audit(String format, int n, List<DeadLetterReason> classes, int maxMissing) throws Exception {
         String prefix = "it-" + format;
         AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", prefix, "application.id", prefix + "-app",
                 "input.format", format, "input.max.record.bytes", "256", "samples.fraction", "0.1",
-                "kafka.commit.interval.ms", "100"));
+                "kafka.commit.interval.ms", "100", "input.missing.max", Integer.toString(maxMissing)));
+        java.util.Set<String> incomplete = new java.util.HashSet<>();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), prefix, 1, false);
         }
@@ -266,7 +276,13 @@ class ProcessorIT {
             for (int i = 0; i < n; i++) {
                 DeadLetterReason r = i % 20 == 7 ? classes.get((i / 20) % classes.size()) : null;
                 byte[] key = r == DeadLetterReason.BAD_CONTEXT ? null : ("abc".charAt(i % 3) + "").getBytes(StandardCharsets.UTF_8);
-                byte[] value = r == null ? good(format, rnd) : bad(format, r);
+                byte[] value = r == null ? good(format, rnd) : bad(format, r, maxMissing);
+                if (r == null && maxMissing > 0 && i % 20 == 13) {
+                    float[] v = {10, 11, 9, 10, 10};
+                    v[(i / 20) % 5] = Float.NaN;
+                    value = format.equals("csv") ? new String(encode(format, v), StandardCharsets.UTF_8).replace("NaN", "")
+                            .getBytes(StandardCharsets.UTF_8) : encode(format, v);
+                }
                 sent.add(p.send(new ProducerRecord<>(t.input(), i % 6, key, value)));
                 kinds.add(r);
             }
@@ -274,6 +290,9 @@ class ProcessorIT {
             for (int i = 0; i < n; i++) {
                 RecordMetadata md = sent.get(i).get(30, TimeUnit.SECONDS);
                 inputs.put(md.partition() + "@" + md.offset(), new Input(md.partition(), md.offset(), kinds.get(i)));
+                if (maxMissing > 0 && kinds.get(i) == null && i % 20 == 13) {
+                    incomplete.add(md.partition() + "@" + md.offset());
+                }
             }
         }
         long expectedBad = inputs.values().stream().filter(in -> in.bad() != null).count();
@@ -303,6 +322,9 @@ class ProcessorIT {
                     if (r.topic().equals(t.scores())) {
                         scores.merge(pos, 1, Integer::sum);
                         JsonNode sr = scoreJson.readTree(r.value());
+                        if (sr.has("missing") != incomplete.contains(pos)) {
+                            problems.add(pos + (sr.has("missing") ? " has" : " lacks") + " \"missing\" in its score record");
+                        }
                         scoredByKey.merge(sr.get("key").asText(), 1, Integer::sum);
                         if (sr.get("anomaly").asBoolean()) {
                             flaggedByKey.merge(sr.get("key").asText(), 1, Integer::sum);
@@ -370,7 +392,8 @@ class ProcessorIT {
         assertEquals(0, extra, "outputs for offsets that were never produced");
         assertEquals(expectedBad, dlq.size());
         assertTrue(meters.scoredCount() >= n - expectedBad);
-        checkDlqCommand(prefix, format, inputs, expectedBad);
+        assertEquals(maxMissing > 0 ? n / 20 : 0, incomplete.size());
+        checkDlqCommand(prefix, format, inputs, expectedBad, maxMissing);
         checkScoresCommand(prefix, inputs, scoredByKey, flaggedByKey, scoreValues);
     }
 
@@ -494,7 +517,7 @@ class ProcessorIT {
     }
 
     /** `latentstream dlq` on what the processor wrote: every dead letter, its reason and source, the original bytes. */
-    void checkDlqCommand(String prefix, String format, Map<String, Input> inputs, long expectedBad) throws Exception {
+    void checkDlqCommand(String prefix, String format, Map<String, Input> inputs, long expectedBad, int maxMissing) throws Exception {
         CliTest.Result all = CliTest.run("dlq", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix, "--json");
         assertEquals(0, all.code(), all.err());
         List<String> lines = all.out().lines().toList();
@@ -506,7 +529,7 @@ class ProcessorIT {
             Input in = inputs.get(d.get("source_partition").asInt() + "@" + d.get("source_offset").asLong());
             assertEquals(in.bad().name(), d.get("reason").asText(), line);
             assertEquals(prefix + ".raw", d.get("source_topic").asText(), line);
-            assertArrayEquals(bad(format, in.bad()), Base64.getDecoder().decode(d.get("value_base64").asText()), line);
+            assertArrayEquals(bad(format, in.bad(), maxMissing), Base64.getDecoder().decode(d.get("value_base64").asText()), line);
             byReason.merge(in.bad().name(), 1, Integer::sum);
         }
         String counts = byReason.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
@@ -555,7 +578,7 @@ class ProcessorIT {
         for (int i = 0; i < back.size(); i++) {
             JsonNode d = chosen.get(i);
             ConsumerRecord<byte[], byte[]> r = back.get(i);
-            assertArrayEquals(bad(format, DeadLetterReason.DIM_MISMATCH), r.value());
+            assertArrayEquals(bad(format, DeadLetterReason.DIM_MISMATCH, maxMissing), r.value());
             assertEquals(d.get("key").asText(), new String(r.key(), StandardCharsets.UTF_8));
             assertEquals(java.time.Instant.parse(d.get("timestamp").asText()).toEpochMilli(), r.timestamp());
             assertEquals(0, r.headers().toArray().length, "none of the dead-letter headers is sent back");

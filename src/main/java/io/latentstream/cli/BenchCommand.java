@@ -116,7 +116,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(name = "kernel", mixinStandardHelpOptions = true,
             description = {"Run the JMH scoring-kernel benchmarks (src/jmh/java): the fast scorer vs DL4J output() at "
                     + "batch 1, 64, 1024 for d = 9, 64, 128, and vs AWS Random Cut Forest update+score, with bytes "
-                    + "allocated per record (-prof gc). Prints per-record figures and the ratios.",
+                    + "allocated per record (-prof gc), and the cost of a record with features missing (imputed). "
+                    + "Prints per-record figures and the ratios.",
                 "Needs the compiled benchmarks (target/test-classes, built by mvn verify or the launcher)."},
             footer = {"", "Examples:", "  latentstream bench kernel", "  latentstream bench kernel --quick"})
     static final class Kernel implements Callable<Integer> {
@@ -166,6 +167,7 @@ public final class BenchCommand implements Callable<Integer> {
     static void summarize(JsonNode results, PrintWriter out) {
         Map<String, double[]> kernel = new HashMap<>(); // "d/batch" -> {fast µs/rec, dl4j µs/rec, fast B/rec}
         Map<String, double[]> rcf = new HashMap<>(); // "d" -> {fast rec/s, rcf rec/s, fast B/rec, rcf B/rec}
+        Map<String, double[]> imputing = new java.util.TreeMap<>(); // "d/missing" -> {whole µs, imputing µs, imputing B}
         for (JsonNode r : results) {
             String name = r.get("benchmark").asText();
             JsonNode p = r.get("params");
@@ -182,6 +184,15 @@ public final class BenchCommand implements Callable<Integer> {
                     v[2] = bytes / batch;
                 } else {
                     v[1] = score / batch;
+                }
+            } else if (name.contains("ImputationBenchmark")) {
+                double[] v = imputing.computeIfAbsent(String.format(Locale.ROOT, "%4d/%s", p.get("dim").asInt(),
+                        p.get("missing").asText()), k -> new double[3]);
+                if (name.endsWith("imputing")) {
+                    v[1] = score;
+                    v[2] = bytes;
+                } else {
+                    v[0] = score;
                 }
             } else if (name.contains("RcfBenchmark")) {
                 double[] v = rcf.computeIfAbsent(p.get("dim").asText(), k -> new double[4]);
@@ -207,6 +218,15 @@ public final class BenchCommand implements Callable<Integer> {
             double[] v = e.getValue();
             out.printf(Locale.ROOT, "%5s %6s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
         });
+        if (!imputing.isEmpty()) {
+            out.println();
+            out.println("a record with features missing (input.missing.max: imputed, then scored on the rest) vs a whole one, per record:");
+            out.printf(Locale.ROOT, "%5s %8s %14s %14s %10s %12s%n", "d", "missing", "whole µs", "imputing µs", "ratio", "imputing B");
+            imputing.forEach((key, v) -> {
+                String[] k = key.trim().split("/");
+                out.printf(Locale.ROOT, "%5s %8s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
+            });
+        }
         if (!rcf.isEmpty()) {
             out.println();
             out.println("fast scorer vs Random Cut Forest update+score (50 trees, sample 256, NORMALIZE), records/s:");

@@ -76,6 +76,12 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.jsonl", description = "Output file (written atomically). Default: standard output.")
     Path out;
 
+    @Option(names = "--missing-max", paramLabel = "N", description = "Score a row lacking up to N feature values (an empty "
+            + "cell or NaN) on the others, the model imputing them, as the processor does with input.missing.max (its "
+            + "record lists them under \"missing\"); a row lacking more is left out and counted. Default: the "
+            + "input.missing.max setting (0: every value required, an empty cell is an error).")
+    Integer missingMax;
+
     @Override
     public Integer call() throws Exception {
         if (out != null) {
@@ -86,23 +92,27 @@ public final class ScoreCommand implements Callable<Integer> {
         if (top < 1) {
             throw new UsageError("--top-features must be at least 1, not " + top);
         }
+        int maxMissing = missingMax != null ? missingMax : cfg.getInt(Settings.INPUT_MISSING_MAX);
+        if (maxMissing < 0) {
+            throw new UsageError("--missing-max must be at least 0, not " + maxMissing);
+        }
         ModelBundle bundle = model != null ? Cli.loadBundle(model) : ModelsCommand.activeFor(spec, modelName, "score");
         PrintWriter err = spec.commandLine().getErr();
-        LabelledCsv rows = read(bundle, err);
+        LabelledCsv rows = read(bundle, err, maxMissing > 0);
         Summary summary;
         if (out == null) {
             PrintWriter w = spec.commandLine().getOut();
-            summary = write(bundle, rows, top, w);
+            summary = write(bundle, rows, top, maxMissing, w);
             w.flush();
         } else {
-            summary = OutputFile.writeAtomically(out, w -> write(bundle, rows, top, w));
+            summary = OutputFile.writeAtomically(out, w -> write(bundle, rows, top, maxMissing, w));
         }
         summary.print(err, bundle, rows);
         return ExitCodes.OK;
     }
 
     /** The file's rows with the model's features in the model's order; other columns left out, and said so. */
-    private LabelledCsv read(ModelBundle bundle, PrintWriter err) throws IOException {
+    private LabelledCsv read(ModelBundle bundle, PrintWriter err, boolean missingAsNaN) throws IOException {
         if (!Files.isRegularFile(input)) {
             throw new UsageError(input + ": file not found");
         }
@@ -133,7 +143,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         LabelledCsv csv;
         try {
-            csv = LabelledCsv.read(input, contextColumn, labelColumn, ignored);
+            csv = LabelledCsv.read(input, contextColumn, labelColumn, ignored, missingAsNaN);
         } catch (LabelledCsv.CsvException e) {
             throw new UsageError(e.getMessage());
         }
@@ -153,7 +163,7 @@ public final class ScoreCommand implements Callable<Integer> {
         return csv;
     }
 
-    private Summary write(ModelBundle bundle, LabelledCsv rows, int top, Writer w) throws IOException {
+    private Summary write(ModelBundle bundle, LabelledCsv rows, int top, int maxMissing, Writer w) throws IOException {
         FastScorer scorer = new FastScorer(bundle);
         FastScorer.Scratch s = scorer.newScratch();
         ScoreRecordWriter json = new ScoreRecordWriter(bundle.features(), top);
@@ -161,18 +171,25 @@ public final class ScoreCommand implements Callable<Integer> {
         float[] x = new float[scorer.inputDim()];
         Summary sum = new Summary();
         for (int i = 0; i < rows.rows(); i++) {
+            int missing = 0;
             for (int j = 0; j < x.length; j++) {
                 x[j] = (float) rows.x()[i][j];
+                missing += Float.isNaN(x[j]) ? 1 : 0;
             }
+            if (missing > Math.min(maxMissing, x.length - 1)) {
+                sum.leftOut++; // the processor would dead-letter it
+                continue;
+            }
+            sum.imputed += missing > 0 ? 1 : 0;
             String context = rows.contexts() == null ? null : rows.contexts()[i];
-            double score = scorer.score(x, scorer.contextSlot(context), s);
+            double score = missing == 0 ? scorer.score(x, scorer.contextSlot(context), s) : scorer.scoreImputing(x, scorer.contextSlot(context), s);
             boolean anomaly = scorer.isAnomaly(score);
             long ts = rows.eventTimes().present() ? rows.eventTimes().millis()[i] : -1;
             int t = topFeature(s);
             sum.add(new Summary.Row(i, score, anomaly, ts, context, t, x[t], s.expected[t]), rows.labels() == null ? -1 : rows.labels()[i]);
             if (anomaly || !flaggedOnly) {
                 w.write(new String(json.write(score, scorer.threshold(), anomaly, bundle.version(), ts, source, 0, i, context,
-                        bundle.conditional() ? context : null, x, s.expected, s.contributions), StandardCharsets.UTF_8));
+                        bundle.conditional() ? context : null, x, s.expected, s.contributions, missing), StandardCharsets.UTF_8));
                 w.write('\n');
             }
         }
@@ -198,6 +215,8 @@ public final class ScoreCommand implements Callable<Integer> {
         long flagged;
         long anomalies = -1; // -1: unlabelled
         long caught;
+        long imputed;
+        long leftOut;
         long falseAlarms;
         private final PriorityQueue<Row> highest = new PriorityQueue<>(Comparator.comparingDouble(Row::score));
 
@@ -224,6 +243,10 @@ public final class ScoreCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "scored %,d row(s) of %s with %s v%d (threshold %.4g): flagged %,d (%.2f%%)%n", rows,
                     csv.file().getFileName(), bundle.manifest().name(), bundle.version(), scorer.threshold(), flagged,
                     100.0 * flagged / Math.max(1, rows));
+            if (imputed > 0 || leftOut > 0) {
+                err.printf(Locale.ROOT, "rows lacking values: %,d scored with the model imputing them, %,d left out (more missing than "
+                        + "--missing-max, as the processor would dead-letter them)%n", imputed, leftOut);
+            }
             if (anomalies > 0) {
                 long normal = rows - anomalies;
                 err.printf(Locale.ROOT, "labelled anomalies: %,d; caught %,d, missed %,d; false alarms %,d of %,d normal rows (%.2f%%)%n",

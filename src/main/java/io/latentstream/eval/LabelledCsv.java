@@ -54,6 +54,15 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
 
     /** @param ignored columns that are neither features nor context (e.g. a context a model should not see) */
     public static LabelledCsv read(Path file, String contextColumn, String labelColumn, java.util.Set<String> ignored) throws IOException {
+        return read(file, contextColumn, labelColumn, ignored, false);
+    }
+
+    /**
+     * @param missingAsNaN an empty feature cell or "NaN" is a missing reading, NaN in {@link #x()} (for
+     *                     scoring with the model imputing it; training needs every value)
+     */
+    public static LabelledCsv read(Path file, String contextColumn, String labelColumn, java.util.Set<String> ignored,
+                                   boolean missingAsNaN) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new CsvException(file + ": file not found");
         }
@@ -109,7 +118,9 @@ public record LabelledCsv(Path file, List<String> features, double[][] x, String
                 double[] row = new double[featureIdx.size()];
                 for (int j = 0; j < row.length; j++) {
                     int col = featureIdx.get(j);
-                    row[j] = number(f.get(col), file, lineNo, col, header.get(col));
+                    String cell = f.get(col).trim();
+                    row[j] = missingAsNaN && (cell.isEmpty() || cell.equalsIgnoreCase("nan")) ? Double.NaN
+                            : number(cell, file, lineNo, col, header.get(col));
                 }
                 rows.add(row);
                 if (ctxIdx >= 0) {

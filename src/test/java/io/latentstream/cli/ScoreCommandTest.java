@@ -110,6 +110,29 @@ class ScoreCommandTest {
     }
 
     @Test
+    void rowsLackingValuesAreScoredAsTheProcessorScoresThemWithMissingMax() throws Exception {
+        ModelBundle golden = TestModels.golden();
+        Path model = dir.resolve("golden.lsb");
+        BundleCodec.write(golden, model);
+        Path csv = Files.writeString(dir.resolve("gaps.csv"), "f0,f1,f2,f3,f4\n10,11,9,10,10\n10,,9,10,10\n10,NaN,9,,10\n");
+        CliTest.Result strict = CliTest.run("score", "--model", model.toString(), "--input", csv.toString());
+        assertEquals(ExitCodes.USAGE, strict.code());
+        assertTrue(strict.err().contains("gaps.csv:3: column 2 (f1): '' is not a number"), strict.err());
+
+        CliTest.Result r = CliTest.run("score", "--model", model.toString(), "--input", csv.toString(), "--missing-max", "1");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), "the row lacking two values is left out");
+        FastScorer scorer = new FastScorer(golden);
+        double expected = scorer.scoreImputing(new float[] {10, Float.NaN, 9, 10, 10}, 0, scorer.newScratch());
+        JsonNode partial = JSON.readTree(lines.get(1));
+        assertEquals((float) expected, partial.get("score").floatValue());
+        assertEquals("f1", partial.get("missing").get(0).get("name").asText());
+        assertFalse(JSON.readTree(lines.get(0)).has("missing"));
+        assertTrue(r.err().contains("rows lacking values: 1 scored with the model imputing them, 1 left out"), r.err());
+    }
+
+    @Test
     void aFileWithoutTheModelsFeaturesIsRefusedByName() throws Exception {
         Path model = dir.resolve("golden.lsb");
         BundleCodec.write(TestModels.golden(), model);

@@ -29,10 +29,14 @@ final class ParsedRange {
     private ParsedRange() {
     }
 
-    /** The processor's parser for these features (input.format, the size bound, the json field names). */
+    /**
+     * The processor's parser for these features (input.format, the size bound, the json field names,
+     * input.missing.max: a record lacking some features parses, NaN in their slots).
+     */
     static RecordParser parser(AppConfig cfg, List<String> features, boolean conditional) {
         return new RecordParser(InputFormat.parse(cfg.getString(Settings.INPUT_FORMAT)), features,
-                cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional, Settings.jsonFields(cfg));
+                cfg.getInt(Settings.INPUT_MAX_RECORD_BYTES), conditional, Settings.jsonFields(cfg))
+                .allowingMissing(cfg.getInt(Settings.INPUT_MISSING_MAX));
     }
 
     /** Receives each record that parses, with how many have parsed so far (this one included). */

@@ -181,7 +181,9 @@ final class ThresholdCommand implements Callable<Integer> {
                     if (slot >= kept[0].length) {
                         kept[0] = Arrays.copyOf(kept[0], (int) Math.min(maxRecords, 2L * kept[0].length));
                     }
-                    kept[0][slot] = scorer.score(rec.features, scorer.contextSlot(rec.context), scratch);
+                    int ctx = scorer.contextSlot(rec.context);
+                    // As the processor scores it: a record lacking features (input.missing.max) on the rest.
+                    kept[0][slot] = rec.missing == 0 ? scorer.score(rec.features, ctx, scratch) : scorer.scoreImputing(rec.features, ctx, scratch);
                 }, w);
         scan.warnIfMostLeftOut(w);
         long taken = Math.min(scan.parsed(), maxRecords);

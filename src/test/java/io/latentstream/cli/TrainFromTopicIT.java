@@ -83,6 +83,15 @@ class TrainFromTopicIT {
             assertEquals(0, r.code(), r.out() + r.err());
             assertTrue(r.out().contains("read 2,005 records: 2,000 parsed, 5 left out as the processor would dead-letter them: "
                     + "BAD_JSON 3") && r.out().contains("DIM_MISMATCH 2 (first: got 2 features, the model expects 6)"), r.out());
+            // With input.missing.max the record of two named fields parses (the processor would score it) but is
+            // not trained on.
+            CliTest.Result gaps = CliTest.run("train", "--topic", "sensors", "-b", b, "--features", String.join(",", NAMES),
+                    "--set", "input.missing.max=4", "--epochs", "2", "--out", dir.resolve("gaps.lsb").toString());
+            assertEquals(0, gaps.code(), gaps.out() + gaps.err());
+            assertTrue(gaps.out().contains("read 2,005 records: 2,001 parsed, 4 left out as the processor would dead-letter them: "
+                    + "BAD_JSON 3") && gaps.out().contains(", 1 lacking features (input.missing.max) left out: training needs whole "
+                    + "records; training on 2,000"), gaps.out());
+            assertEquals("2000", BundleCodec.read(dir.resolve("gaps.lsb")).manifest().training().window().get("records"));
             ModelBundle bundle = BundleCodec.read(model);
             assertEquals(NAMES, bundle.features());
             assertEquals("sensors", bundle.manifest().training().window().get("topic"));

@@ -156,6 +156,10 @@ public final class ScoresCommand implements Callable<Integer> {
             b.append(i == 0 ? "" : ", ").append(f.name()).append(' ').append(num(f.observed()))
                     .append(" (expected ").append(num(f.expected())).append(')');
         }
+        for (int i = 0; i < s.missing().size(); i++) { // input.missing.max: what the record lacked, imputed
+            ScoreRecord.Feature f = s.missing().get(i);
+            b.append(i == 0 ? "; missing " : ", ").append(f.name()).append(" (imputed ").append(num(f.expected())).append(')');
+        }
         return b.append("  ").append(s.source()).toString();
     }
 

@@ -13,10 +13,13 @@ import java.util.List;
  * and source position -1.
  */
 public record ScoreRecord(double score, double threshold, boolean anomaly, long modelVersion, long ts, String sourceTopic,
-                          int sourcePartition, long sourceOffset, String key, List<Feature> topFeatures) {
+                          int sourcePartition, long sourceOffset, String key, List<Feature> topFeatures, List<Feature> missing) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One of the top contributing features: observed and expected (reconstructed) value. */
+    /**
+     * One of the top contributing features: observed and expected (reconstructed) value; in
+     * {@link #missing}, a feature the record lacked (observed NaN) and the value the model imputed.
+     */
     public record Feature(String name, double observed, double expected) {
     }
 
@@ -36,11 +39,16 @@ public record ScoreRecord(double score, double threshold, boolean anomaly, long 
             top.add(new Feature(f.path("name").asText("?"), f.path("observed").asDouble(Double.NaN),
                     f.path("expected").asDouble(Double.NaN)));
         }
+        List<Feature> missing = new ArrayList<>();
+        for (JsonNode f : s.path("missing")) {
+            missing.add(new Feature(f.path("name").asText("?"), Double.NaN, f.path("expected").asDouble(Double.NaN)));
+        }
         JsonNode src = s.path("source");
         return new ScoreRecord(s.path("score").asDouble(), s.path("threshold").asDouble(), s.path("anomaly").asBoolean(),
                 s.path("model_version").asLong(-1), s.path("ts").asLong(recordTimestamp),
                 src.path("topic").isTextual() ? src.path("topic").asText() : null, src.path("partition").asInt(-1),
-                src.path("offset").asLong(-1), s.path("key").isTextual() ? s.path("key").asText() : recordKey, List.copyOf(top));
+                src.path("offset").asLong(-1), s.path("key").isTextual() ? s.path("key").asText() : recordKey, List.copyOf(top),
+                List.copyOf(missing));
     }
 
     /** topic-partition@offset of the input record ("?" for what the record lacks). */

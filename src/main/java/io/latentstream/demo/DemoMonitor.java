@@ -43,6 +43,9 @@ final class DemoMonitor implements Runnable {
     final AtomicLong missed = new AtomicLong();
     final AtomicLong falseAlarms = new AtomicLong();
     final AtomicLong normals = new AtomicLong();
+    /** Normal readings sent with a sensor dropped out (input.missing.max), and how many of them were flagged. */
+    final AtomicLong dropouts = new AtomicLong();
+    final AtomicLong dropoutsFlagged = new AtomicLong();
     /** Caught and missed per kind of injected anomaly, for the summary: which kinds the model sees. */
     final Map<SensorSimulator.Injected, AtomicLong> caughtByKind = new ConcurrentHashMap<>();
     final Map<SensorSimulator.Injected, AtomicLong> missedByKind = new ConcurrentHashMap<>();
@@ -150,6 +153,12 @@ final class DemoMonitor implements Runnable {
             falseAlarms.incrementAndGet();
         } else {
             normals.incrementAndGet();
+        }
+        if (!s.missing().isEmpty() && !isAnomaly) {
+            dropouts.incrementAndGet();
+            if (flagged) {
+                dropoutsFlagged.incrementAndGet();
+            }
         }
         if (flagged) {
             StringBuilder top = new StringBuilder();

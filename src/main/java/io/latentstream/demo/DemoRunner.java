@@ -95,6 +95,7 @@ public final class DemoRunner {
             demo.put(Settings.HTTP_BIND_ADDRESS, "127.0.0.1"); // the demo serves on loopback only
             demo.put(Settings.HTTP_PORT, "0");
             demo.put(Settings.SCORES_ENABLED, "true"); // the demo page follows the scores topic
+            demo.put(Settings.INPUT_MISSING_MAX, "1"); // a sensor drops out now and then: scored on the others
             AppConfig cfg = baseConfig.with(demo);
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -291,7 +292,9 @@ public final class DemoRunner {
                             break;
                         }
                         key = r.entity();
-                        value = r.toJson();
+                        // Now and then a normal reading without one of its sensors (null), scored on the others.
+                        boolean dropout = produced % 500 == 250 && r.injected() == SensorSimulator.Injected.NONE;
+                        value = dropout ? r.toJson((int) (produced / 500) % r.values().length) : r.toJson();
                         label = r.injected();
                         injected.merge(label, 1L, Long::sum);
                     }
@@ -358,6 +361,10 @@ public final class DemoRunner {
             for (DemoMonitor.Alert a : monitor.highest()) {
                 say("  " + view.alert(a));
             }
+        }
+        if (monitor.dropouts.get() > 0) {
+            say(String.format(Locale.ROOT, "sensor dropouts (a normal reading sent with one sensor null, input.missing.max=1): %,d scored "
+                    + "on the other sensors with the missing one imputed, %,d flagged", monitor.dropouts.get(), monitor.dropoutsFlagged.get()));
         }
         if (monitor.onsets.get() > 0) {
             say(String.format(Locale.ROOT, "drift onsets (a drift under way, not yet out of band; counted neither way): %,d readings, %,d flagged",

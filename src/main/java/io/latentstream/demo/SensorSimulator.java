@@ -43,13 +43,22 @@ public final class SensorSimulator {
 
         /** The record value in the json input format. */
         public String toJson() {
+            return toJson(-1);
+        }
+
+        /** The record value in the json input format, sensor {@code dropped} null (a dropout; -1 for none). */
+        public String toJson(int dropped) {
             StringBuilder sb = new StringBuilder(160);
             sb.append("{\"ts\":").append(timestampMs).append(",\"context\":\"").append(entity).append("\",\"features\":[");
             for (int i = 0; i < values.length; i++) {
                 if (i > 0) {
                     sb.append(',');
                 }
-                sb.append(Math.round(values[i] * 1e4) / 1e4);
+                if (i == dropped) {
+                    sb.append("null");
+                } else {
+                    sb.append(Math.round(values[i] * 1e4) / 1e4);
+                }
             }
             return sb.append("]}").toString();
         }

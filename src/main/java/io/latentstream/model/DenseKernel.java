@@ -19,6 +19,12 @@ interface DenseKernel {
     void dense(float[] w, float[] b, int n, int o, float[] x, int xs, float[] y, int ys, int rows, int[] ctx,
                float leak, boolean activate);
 
+    /**
+     * {@code out[i] = Σ_{j<o} W[i][j] · g[j]} for {@code i < n}: a layer's weights applied backwards,
+     * the gradient with respect to its inputs from the one of its outputs ({@code g}, length o).
+     */
+    void rowDots(float[] w, int n, int o, float[] g, float[] out);
+
     /** Column padding the kernel needs (floats per vector register; 1 for the scalar kernel). */
     int lanes();
 

@@ -61,6 +61,18 @@ final class ScalarDenseKernel implements DenseKernel {
         }
     }
 
+    @Override
+    public void rowDots(float[] w, int n, int o, float[] g, float[] out) {
+        for (int i = 0; i < n; i++) {
+            float acc = 0;
+            int base = i * o;
+            for (int j = 0; j < o; j++) {
+                acc += w[base + j] * g[j];
+            }
+            out[i] = acc;
+        }
+    }
+
     private static void init(float[] w, float[] b, int n, int o, int[] ctx, int r, float[] y, int y0) {
         System.arraycopy(b, 0, y, y0, o);
         if (ctx != null) {

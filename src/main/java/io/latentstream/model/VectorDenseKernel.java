@@ -62,6 +62,19 @@ final class VectorDenseKernel implements DenseKernel {
         }
     }
 
+    @Override
+    public void rowDots(float[] w, int n, int o, float[] g, float[] out) {
+        int lanes = S.length();
+        for (int i = 0; i < n; i++) {
+            int base = i * o;
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < o; j += lanes) { // o is a multiple of the lanes (padded layers)
+                acc = FloatVector.fromArray(S, w, base + j).fma(FloatVector.fromArray(S, g, j), acc);
+            }
+            out[i] = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        }
+    }
+
     private static FloatVector init(float[] w, float[] b, int j, int ctxBase) {
         FloatVector v = FloatVector.fromArray(S, b, j);
         return ctxBase < 0 ? v : v.add(FloatVector.fromArray(S, w, ctxBase + j));

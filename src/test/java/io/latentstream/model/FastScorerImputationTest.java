@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -95,6 +96,55 @@ class FastScorerImputationTest {
         // Calibrated at the 0.99 quantile of whole records: about 1% with one feature missing too.
         assertTrue(normalFlags <= 0.03 * fresh.length, "normal records flagged with a feature missing: " + normalFlags);
         assertTrue(caught >= 0.95 * fresh.length, "anomalies caught with a feature missing: " + caught);
+    }
+
+    @Test
+    void theScalarKernelImputesAsTheVectorOneDoes() {
+        java.util.Optional<DenseKernel> vector = DenseKernel.vector();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector.isPresent(), "jdk.incubator.vector is not in this JVM");
+        FastScorer v = new FastScorer(scorer.bundle(), vector.get());
+        FastScorer s = new FastScorer(scorer.bundle(), new ScalarDenseKernel());
+        FastScorer.Scratch vs = v.newScratch();
+        FastScorer.Scratch ss = s.newScratch();
+        for (int i = 0; i < 100; i++) {
+            float[] x = row(fresh[i]);
+            x[i % D] = Float.NaN;
+            x[(i + 4) % D] = Float.NaN;
+            double a = v.scoreImputing(x, 0, vs);
+            double b = s.scoreImputing(x, 0, ss);
+            assertEquals(a, b, 1e-3 * Math.max(1, a), "row " + i);
+            for (int j = 0; j < D; j++) {
+                assertEquals(vs.expected[j], ss.expected[j], 1e-3 * Math.max(1, Math.abs(vs.expected[j])), "row " + i + " feature " + j);
+            }
+        }
+    }
+
+    @Test
+    void rowDotsIsTheTransposedProductInBothKernels() {
+        Random rnd = new Random(9);
+        int n = 5;
+        int o = 32;
+        float[] w = new float[n * o];
+        float[] g = new float[o];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian();
+        }
+        for (int j = 0; j < o; j++) {
+            g[j] = (float) rnd.nextGaussian();
+        }
+        List<DenseKernel> kernels = new java.util.ArrayList<>(List.of(new ScalarDenseKernel()));
+        DenseKernel.vector().ifPresent(kernels::add);
+        for (DenseKernel kernel : kernels) {
+            float[] out = new float[n];
+            kernel.rowDots(w, n, o, g, out);
+            for (int i = 0; i < n; i++) {
+                double expected = 0;
+                for (int j = 0; j < o; j++) {
+                    expected += w[i * o + j] * g[j];
+                }
+                assertEquals(expected, out[i], 1e-4, kernel.describe() + " row " + i);
+            }
+        }
     }
 
     @Test

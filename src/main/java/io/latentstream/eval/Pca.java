@@ -88,16 +88,7 @@ public final class Pca {
             z[j] = missing[j] ? 0 : (row[j] - mean[j]) / std[j];
         }
         for (int pass = 0; pass < passes; pass++) {
-            double[] rec = new double[d];
-            for (double[] c : components) {
-                double p = 0;
-                for (int j = 0; j < d; j++) {
-                    p += z[j] * c[j];
-                }
-                for (int j = 0; j < d; j++) {
-                    rec[j] += p * c[j];
-                }
-            }
+            double[] rec = reconstruct(z);
             for (int j = 0; j < d; j++) {
                 z[j] = missing[j] ? rec[j] : z[j];
             }
@@ -133,6 +124,16 @@ public final class Pca {
         for (int j = 0; j < d; j++) {
             z[j] = (r[j] - mean[j]) / std[j];
         }
+        double[] rec = reconstruct(z);
+        double e = 0;
+        for (int j = 0; j < d; j++) {
+            e += (z[j] - rec[j]) * (z[j] - rec[j]);
+        }
+        return e;
+    }
+
+    /** The projection of standardized {@code z} on the k components, in standardized space. */
+    private double[] reconstruct(double[] z) {
         double[] rec = new double[d];
         for (double[] c : components) {
             double p = 0;
@@ -143,11 +144,7 @@ public final class Pca {
                 rec[j] += p * c[j];
             }
         }
-        double e = 0;
-        for (int j = 0; j < d; j++) {
-            e += (z[j] - rec[j]) * (z[j] - rec[j]);
-        }
-        return e;
+        return rec;
     }
 
     /** Cyclic Jacobi eigenvalue algorithm for a symmetric matrix; columns of v are eigenvectors. */

@@ -162,7 +162,7 @@ public final class RecordParser {
         for (int i = 0; i < n; i++) {
             float f = buf.getFloat(i * 4);
             if (!Float.isFinite(f) && !missingOk(f)) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + i + " is " + f + missingHint());
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + i + " is " + f + missingHint(Float.isNaN(f)));
             }
             out.features[i] = f;
         }
@@ -215,7 +215,7 @@ public final class RecordParser {
                 throw new BadRecordException(DeadLetterReason.BAD_CSV, "field " + (n + 1) + " '" + abbreviate(cell) + "' is not a number");
             }
             if (!Float.isFinite(f) && !missingOk(f)) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + cell + missingHint());
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + cell + missingHint(Float.isNaN(f)));
             }
             out.features[n++] = f;
             if (comma < 0) {
@@ -417,7 +417,7 @@ public final class RecordParser {
             }
             if (!Float.isFinite(f)) {
                 return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" "
-                        + (Float.isNaN(f) ? "is NaN" + missingHint() : "overflows float32"));
+                        + (Float.isNaN(f) ? "is NaN" + missingHint(true) : "overflows float32"));
             }
             named[slot] = f;
             return null;
@@ -428,7 +428,8 @@ public final class RecordParser {
         }
         if (v == JsonToken.VALUE_NULL || (v == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText()))) {
             return new BadRecordException(DeadLetterReason.NON_FINITE, "feature \"" + abbreviate(name) + "\" is "
-                    + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText())) + missingHint());
+                    + (v == JsonToken.VALUE_NULL ? "null" : abbreviate(p.getText()))
+                    + missingHint(v == JsonToken.VALUE_NULL || isNaNWord(p.getText())));
         }
         boolean text = v == JsonToken.VALUE_STRING;
         p.skipChildren(); // an object or array in its place
@@ -459,7 +460,7 @@ public final class RecordParser {
                 }
             }
             throw new BadRecordException(DeadLetterReason.DIM_MISMATCH, "got " + namedCount + " of the model's " + dim
-                    + " features; missing: " + missing + (count > 5 ? " and " + (count - 5) + " more" : "") + missingHint());
+                    + " features; missing: " + missing + (count > 5 ? " and " + (count - 5) + " more" : "") + missingHint(true));
         }
         System.arraycopy(named, 0, out.features, 0, dim);
         out.dim = dim;
@@ -483,7 +484,7 @@ public final class RecordParser {
                 float f = floatOf(p, t);
                 if (!Float.isFinite(f) && !(Float.isNaN(f) && maxMissing > 0)) {
                     throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n
-                            + (Float.isNaN(f) ? " is NaN" + missingHint() : " overflows float32"));
+                            + (Float.isNaN(f) ? " is NaN" + missingHint(true) : " overflows float32"));
                 }
                 out.features[n++] = f;
             } else if (maxMissing > 0 && (t == JsonToken.VALUE_NULL || (t == JsonToken.VALUE_STRING && isNaNWord(p.getText())))) {
@@ -492,9 +493,10 @@ public final class RecordParser {
                 }
                 out.features[n++] = Float.NaN;
             } else if (t == JsonToken.VALUE_STRING && isNonFiniteWord(p.getText())) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText() + missingHint());
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is " + p.getText()
+                        + missingHint(isNaNWord(p.getText())));
             } else if (t == JsonToken.VALUE_NULL) {
-                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is null" + missingHint());
+                throw new BadRecordException(DeadLetterReason.NON_FINITE, "feature " + n + " is null" + missingHint(true));
             } else {
                 throw new BadRecordException(DeadLetterReason.BAD_JSON, "feature " + n + " is not a number");
             }
@@ -530,9 +532,12 @@ public final class RecordParser {
         return Float.isNaN(f) && maxMissing > 0;
     }
 
-    /** What a dead letter for a missing value adds when missing features are not allowed. */
-    private String missingHint() {
-        return maxMissing == 0 && dim > 1 ? " (input.missing.max > 0 scores a record without some of its features)" : "";
+    /**
+     * What a dead letter for a missing value (absent, null, NaN: {@code missing}) adds when missing
+     * features are not allowed; nothing for another reason such as Infinity.
+     */
+    private String missingHint(boolean missing) {
+        return missing && maxMissing == 0 && dim > 1 ? " (input.missing.max > 0 scores a record without some of its features)" : "";
     }
 
     /** Counts the NaNs parsing left for missing features; too many make the record a dead letter. */

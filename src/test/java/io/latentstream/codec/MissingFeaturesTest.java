@@ -91,6 +91,8 @@ class MissingFeaturesTest {
         assertEquals(DeadLetterReason.NON_FINITE, nul.reason());
         assertTrue(nul.getMessage().contains("input.missing.max"), nul.getMessage());
         assertEquals(DeadLetterReason.BAD_CSV, refused(parser(InputFormat.CSV, 0), "1,,3,4").reason());
+        BadRecordException infinite = refused(p, "[1, \"Infinity\", 3, 4]");
+        assertFalse(infinite.getMessage().contains("input.missing.max"), "Infinity is broken, not missing: " + infinite.getMessage());
     }
 
     @Test

@@ -182,7 +182,8 @@ public final class ScoreCommand implements Callable<Integer> {
             }
             sum.imputed += missing > 0 ? 1 : 0;
             String context = rows.contexts() == null ? null : rows.contexts()[i];
-            double score = missing == 0 ? scorer.score(x, scorer.contextSlot(context), s) : scorer.scoreImputing(x, scorer.contextSlot(context), s);
+            int slot = scorer.contextSlot(context);
+            double score = missing == 0 ? scorer.score(x, slot, s) : scorer.scoreImputing(x, slot, s);
             boolean anomaly = scorer.isAnomaly(score);
             long ts = rows.eventTimes().present() ? rows.eventTimes().millis()[i] : -1;
             int t = topFeature(s);

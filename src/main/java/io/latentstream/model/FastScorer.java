@@ -294,10 +294,10 @@ public final class FastScorer {
      * present (their weighted squared residual): without them the encoder, which never saw a record
      * without a feature, could leave μ where the present features fit worse than in a whole record,
      * and on shuttle, one feature of nine hidden, passes alone flagged 5.0% of the normal rows against
-     * 1.8% of whole ones (with the steps 0.4%). μ is then the latent, decode(μ) the expected values (a missing feature's is what
-     * was imputed), and the score the mean weighted squared residual over the present features, on
-     * the scale of a whole record's so the same threshold applies. A missing feature's contribution
-     * is 0. With nothing missing this is {@link #score}.
+     * 1.8% of whole ones (with the steps 0.4%). μ is then the latent, decode(μ) the expected values
+     * (a missing feature's is what was imputed), and the score the mean weighted squared residual over
+     * the present features, on the scale of a whole record's so the same threshold applies. A missing
+     * feature's contribution is 0. With nothing missing this is {@link #score}.
      *
      * @return the score over the present features; details are in {@code s}
      * @throws IllegalArgumentException when every feature is missing

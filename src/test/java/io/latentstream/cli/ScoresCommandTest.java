@@ -42,6 +42,12 @@ class ScoresCommandTest {
         ScoreRecord normal = ScoresCommand.read(record("pump-7", written("pump-7", 0.5, false, 1_764_000_060_000L,
                 new float[] {60f, 1500f, 1f}, new float[] {60.5f, 1500f, 1f}, new float[] {0.1f, 0f, 0f})));
         assertTrue(ScoresCommand.text(normal).contains("  score 0.5 normal (threshold 2.5)"), ScoresCommand.text(normal));
+        // A record scored without rpm (input.missing.max): what the model imputed for it.
+        byte[] gap = new ScoreRecordWriter(FEATURES, 2).write(0.5, 2.5, false, 3, 1_764_000_060_000L, "sensors", 4, 1235, "pump-7",
+                null, new float[] {60f, Float.NaN, 1f}, new float[] {60.5f, 1480f, 1f}, new float[] {0.1f, 0f, 0.2f}, 1);
+        ScoreRecord partial = ScoresCommand.read(record("pump-7", gap));
+        assertEquals("2025-11-24T16:01:00Z  pump-7  score 0.5 normal (threshold 2.5)  v3  pressure 1 (expected 1), temp 60 (expected "
+                + "60.5); missing rpm (imputed 1480)  sensors-4@1235", ScoresCommand.text(partial));
     }
 
     @Test

@@ -153,7 +153,7 @@ public final class Evaluation {
         int anomalies = (int) java.util.Arrays.stream(test.labels()).filter(l -> l == 1).count();
         long modelFlags = java.util.Arrays.stream(scores).filter(scorer::isAnomaly).count();
         Figures model = Figures.of(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
-                f1Flagged(scorer, scores, test.labels()), (double) modelFlags / Math.max(1, scores.length), nrmse, k);
+                f1Flagged(scorer::isAnomaly, scores, test.labels()), (double) modelFlags / Math.max(1, scores.length), nrmse, k);
 
         double[] pcaTrain = pca.scores(train.x());
         double[] sortedTrain = pcaTrain.clone();
@@ -240,14 +240,14 @@ public final class Evaluation {
                 }
             }
         }
-        long flags = java.util.Arrays.stream(scores).filter(scorer::isAnomaly).count();
+        long flags = java.util.Arrays.stream(scores).filter(scorer::isAnomalyImputed).count();
         long normal = 0;
         long normalFlagged = 0;
         long normalFlaggedWhole = 0;
         for (int i = 0; i < scores.length; i++) {
             if (test.labels()[i] == 0) {
                 normal++;
-                normalFlagged += scorer.isAnomaly(scores[i]) ? 1 : 0;
+                normalFlagged += scorer.isAnomalyImputed(scores[i]) ? 1 : 0;
                 for (int j = 0; j < d; j++) {
                     row[j] = (float) test.x()[i][j];
                 }
@@ -256,20 +256,21 @@ public final class Evaluation {
             }
         }
         Figures f = Figures.of(Metrics.rocAuc(scores, test.labels()), Metrics.averagePrecision(scores, test.labels()),
-                f1Flagged(scorer, scores, test.labels()), (double) flags / Math.max(1, scores.length), 0, scorer.latentDim());
+                f1Flagged(scorer::isAnomalyImputed, scores, test.labels()), (double) flags / Math.max(1, scores.length), 0,
+                scorer.latentDim());
         long n = Math.max(1, cells);
         return new Imputation(hidden, f.rocAuc(), f.averagePrecision(), f.f1(), f.flagged(),
                 (double) normalFlagged / Math.max(1, normal), (double) normalFlaggedWhole / Math.max(1, normal), Math.sqrt(sqModel / n),
                 Math.sqrt(sqPca / n), Math.sqrt(sqMean / n));
     }
 
-    /** F1 of the model's own anomaly decision (threshold, direction, sensitivity). */
-    private static double f1Flagged(FastScorer scorer, double[] scores, int[] labels) {
+    /** F1 of the model's own anomaly decision ({@code flags}: threshold, direction, sensitivity). */
+    private static double f1Flagged(java.util.function.DoublePredicate flags, double[] scores, int[] labels) {
         long tp = 0;
         long fp = 0;
         long fn = 0;
         for (int i = 0; i < scores.length; i++) {
-            boolean flagged = scorer.isAnomaly(scores[i]);
+            boolean flagged = flags.test(scores[i]);
             if (flagged && labels[i] == 1) {
                 tp++;
             } else if (flagged) {

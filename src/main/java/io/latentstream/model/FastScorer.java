@@ -171,6 +171,15 @@ public final class FastScorer {
         };
     }
 
+    /**
+     * Is the score of a record lacking features ({@link #scoreImputing}) anomalous? Only the upper
+     * threshold applies: fitted on fewer features its score leans low, which under direction below
+     * or both would read as a record too regular. Direction below flags none of them.
+     */
+    public boolean isAnomalyImputed(double score) {
+        return direction != Direction.BELOW && score > upper;
+    }
+
     /** The effective upper threshold (threshold / sensitivity). */
     public double threshold() {
         return upper;

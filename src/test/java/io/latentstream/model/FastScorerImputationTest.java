@@ -148,6 +148,24 @@ class FastScorerImputationTest {
     }
 
     @Test
+    void aRecordLackingFeaturesIsJudgedOnlyAgainstTheUpperThreshold() {
+        ModelBundle b = scorer.bundle();
+        Manifest.ScoringSpec sp = b.manifest().scoring();
+        for (String direction : List.of("both", "below")) {
+            // A lower threshold above every score: under "below" each whole record is flagged as too regular.
+            Manifest.ScoringSpec low = new Manifest.ScoringSpec(sp.threshold(), 1e9, sp.quantile(), direction, 1.0, sp.featureWeights());
+            FastScorer f = new FastScorer(new ModelBundle(b.manifest().withScoring(low), b.weights()));
+            FastScorer.Scratch s = f.newScratch();
+            float[] x = row(fresh[0]);
+            assertTrue(f.isAnomaly(f.score(x, 0, s)), direction + ": the whole record is below the lower threshold");
+            x[3] = Float.NaN;
+            double partial = f.scoreImputing(x, 0, s);
+            assertTrue(!f.isAnomalyImputed(partial), direction + ": a record lacking a feature is not judged too regular");
+            assertEquals(direction.equals("both"), f.isAnomalyImputed(f.threshold() * 2), direction + ": above the upper threshold");
+        }
+    }
+
+    @Test
     void everyFeatureMissingIsRefused() {
         float[] x = new float[D];
         Arrays.fill(x, Float.NaN);

@@ -71,8 +71,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--hide-features", paramLabel = "N", defaultValue = "0",
             description = {"Then score the test rows again with N of each row's features hidden (chosen at random, seeded), "
                     + "as the processor scores a record lacking them with input.missing.max: the model imputes them and "
-                    + "scores the rest. Prints ROC-AUC, AP, F1 and the share flagged, and the imputation error on the hidden "
-                    + "cells against PCA's (same k, same fixed-point filling) and the training mean's. 0 (default): not run."})
+                    + "scores the rest. Prints ROC-AUC, AP, F1, the share flagged, the false alarms beside those of the same "
+                    + "rows whole, and the imputation error on the hidden cells against PCA's (same k, filled to its fixed "
+                    + "point) and the training mean's. 0 (default): not run."})
     int hideFeatures;
 
     @Mixin

@@ -66,7 +66,9 @@ final class TopicTrainingRows {
         if (parsed < 3) { // the trainer's minimum: say why, rather than "need at least 3 rows"
             throw new UsageError((parsed == 0 ? "no record" : "only " + parsed + " record(s)") + " of " + topic
                     + (read == 0 ? " in the range" : " parsed as input.format=" + format.id() + " with the features " + features
-                    + (scan.refused().isEmpty() ? "" : "; the others: " + scan.why())) + "; too few to train on");
+                    + (scan.refused().isEmpty() ? "" : "; the others: " + scan.why()))
+                    + (incomplete[0] == 0 ? "" : String.format(Locale.ROOT, "; %,d more lacked features (input.missing.max), which "
+                    + "training leaves out", incomplete[0])) + "; too few to train on");
         }
         scan.warnIfMostLeftOut(w);
         w.printf(Locale.ROOT, "read %,d records%s: %,d parsed%s%s; training on %,d%s%n", read, scan.sampled(), scan.parsed(), scan.leftOut(),

@@ -197,7 +197,8 @@ public final class Settings {
                     "How many of the model's features a record may lack and still be scored: a named json field absent "
                             + "or null, null or NaN in an array, an empty csv cell, NaN in f32 (a sensor that dropped out). "
                             + "The model imputes them (its expected values, listed under \"missing\" in the score record) and "
-                            + "scores the features present, on the same threshold; such a record is not sampled for retraining. "
+                            + "scores the features present against the same upper threshold; such a record is not sampled for "
+                            + "retraining. "
                             + "0: every feature is required and a record lacking one is a DIM_MISMATCH or NON_FINITE dead letter. "
                             + "A record lacking more than this, or every feature, is still a dead letter.")
             .define(DLQ_MAX_RECORD_BYTES, Type.INT, 1 << 20, Range.between(4096, 64 << 20), Importance.LOW,

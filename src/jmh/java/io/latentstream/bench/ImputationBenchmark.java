@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a record lacking features costs ({@code input.missing.max}): {@code scoreImputing} (3
- * encode/decode passes, then 20 gradient steps on μ through the decoder) against {@code score} of
+ * encode/decode passes, then up to 20 gradient steps on μ through the decoder) against {@code score} of
  * the whole record, one record at a time, for d = 9, 64, 128 with one feature or a quarter of them
  * missing. {@code latentstream bench kernel} prints the ratio.
  */

@@ -183,8 +183,8 @@ public final class ScoreCommand implements Callable<Integer> {
             sum.imputed += missing > 0 ? 1 : 0;
             String context = rows.contexts() == null ? null : rows.contexts()[i];
             int slot = scorer.contextSlot(context);
-            double score = missing == 0 ? scorer.score(x, slot, s) : scorer.scoreImputing(x, slot, s);
-            boolean anomaly = missing == 0 ? scorer.isAnomaly(score) : scorer.isAnomalyImputed(score);
+            double score = scorer.score(x, slot, missing, s);
+            boolean anomaly = scorer.isAnomaly(score, missing);
             long ts = rows.eventTimes().present() ? rows.eventTimes().millis()[i] : -1;
             int t = topFeature(s);
             sum.add(new Summary.Row(i, score, anomaly, ts, context, t, x[t], s.expected[t]), rows.labels() == null ? -1 : rows.labels()[i]);

@@ -183,7 +183,7 @@ final class ThresholdCommand implements Callable<Integer> {
                     }
                     int ctx = scorer.contextSlot(rec.context);
                     // As the processor scores it: a record lacking features (input.missing.max) on the rest.
-                    kept[0][slot] = rec.missing == 0 ? scorer.score(rec.features, ctx, scratch) : scorer.scoreImputing(rec.features, ctx, scratch);
+                    kept[0][slot] = scorer.score(rec.features, ctx, rec.missing, scratch);
                 }, w);
         scan.warnIfMostLeftOut(w);
         long taken = Math.min(scan.parsed(), maxRecords);

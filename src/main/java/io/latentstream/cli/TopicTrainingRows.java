@@ -37,12 +37,10 @@ final class TopicTrainingRows {
         List<double[]> rows = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
         Random rnd = new Random(seed);
-        long[] whole = new long[1];
-        long[] incomplete = new long[1];
+        long[] whole = new long[1]; // parsed records with every feature: the ones trained on
         ParsedRange.Scan scan = ParsedRange.scan(cfg, "train --topic", topic, from, to, parser, String.format(Locale.ROOT, "%s, %d features%s", format.id(),
                 features.size(), conditional ? ", conditional on each record's context or key" : ""), maxRows, (rec, parsed) -> {
                     if (rec.missing > 0) { // scored by the processor (input.missing.max), but training needs whole records
-                        incomplete[0]++;
                         return;
                     }
                     int slot = ParsedRange.reservoirSlot(rnd, ++whole[0], maxRows);
@@ -62,18 +60,19 @@ final class TopicTrainingRows {
                     }
                 }, w);
         long read = scan.read();
-        long parsed = scan.parsed() - incomplete[0];
+        long parsed = whole[0];
+        long incomplete = scan.parsed() - parsed;
         if (parsed < 3) { // the trainer's minimum: say why, rather than "need at least 3 rows"
             throw new UsageError((parsed == 0 ? "no record" : "only " + parsed + " record(s)") + " of " + topic
                     + (read == 0 ? " in the range" : " parsed as input.format=" + format.id() + " with the features " + features
                     + (scan.refused().isEmpty() ? "" : "; the others: " + scan.why()))
-                    + (incomplete[0] == 0 ? "" : String.format(Locale.ROOT, "; %,d more lacked features (input.missing.max), which "
-                    + "training leaves out", incomplete[0])) + "; too few to train on");
+                    + (incomplete == 0 ? "" : String.format(Locale.ROOT, "; %,d more lacked features (input.missing.max), which "
+                    + "training leaves out", incomplete)) + "; too few to train on");
         }
         scan.warnIfMostLeftOut(w);
         w.printf(Locale.ROOT, "read %,d records%s: %,d parsed%s%s; training on %,d%s%n", read, scan.sampled(), scan.parsed(), scan.leftOut(),
-                incomplete[0] == 0 ? "" : String.format(Locale.ROOT, ", %,d lacking features (input.missing.max) left out: training needs "
-                        + "whole records", incomplete[0]),
+                incomplete == 0 ? "" : String.format(Locale.ROOT, ", %,d lacking features (input.missing.max) left out: training needs "
+                        + "whole records", incomplete),
                 rows.size(), parsed > rows.size() ? " (a uniform sample, --max-records)" : "");
         w.flush();
         Map<String, String> window = new LinkedHashMap<>();

@@ -290,6 +290,20 @@ public final class FastScorer {
         return s.score[0];
     }
 
+    /**
+     * Scores a parsed record that lacks {@code missing} of its features (NaN in {@code x}, as the
+     * parser counted them): {@link #score} for a whole one, {@link #scoreImputing} otherwise, so
+     * callers that know the count need not scan for NaN.
+     */
+    public double score(float[] x, int slot, int missing, Scratch s) {
+        return missing == 0 ? score(x, slot, s) : scoreImputing(x, slot, s);
+    }
+
+    /** {@link #isAnomaly} for a whole record, {@link #isAnomalyImputed} for one lacking {@code missing} features. */
+    public boolean isAnomaly(double score, int missing) {
+        return missing == 0 ? isAnomaly(score) : isAnomalyImputed(score);
+    }
+
     /** Passes through the network that fill in a record's missing features ({@link #scoreImputing}). */
     public static final int IMPUTE_PASSES = 3;
     /** Gradient steps on μ after them ({@link #scoreImputing}), at most. */

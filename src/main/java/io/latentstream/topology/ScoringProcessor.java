@@ -91,8 +91,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         int slot = scorer.contextSlot(r.context);
         // A record without some features (input.missing.max) is scored on the rest, the model imputing them.
-        double score = r.missing == 0 ? scorer.score(r.features, slot, scratch) : scorer.scoreImputing(r.features, slot, scratch);
-        boolean anomaly = r.missing == 0 ? scorer.isAnomaly(score) : scorer.isAnomalyImputed(score);
+        double score = scorer.score(r.features, slot, r.missing, scratch);
+        boolean anomaly = scorer.isAnomaly(score, r.missing);
         long ts = r.timestamp >= 0 ? r.timestamp : record.timestamp();
         // Source position on every output, so any consumer (and the exactly-once audit) can trace it back.
         Headers h = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader)

@@ -6,6 +6,7 @@ import io.latentstream.config.Settings;
 import io.latentstream.eval.LabelledCsv;
 import io.latentstream.model.FastScorer;
 import io.latentstream.model.ModelBundle;
+import io.latentstream.model.StuckReadings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,6 +83,12 @@ public final class ScoreCommand implements Callable<Integer> {
             + "input.missing.max setting (0: every value required, an empty cell is an error).")
     Integer missingMax;
 
+    @Option(names = "--stuck-readings", paramLabel = "N", description = "Flag a row when one of its features has had exactly "
+            + "the same value for N consecutive rows of its entity (the context column; without one the file is one "
+            + "entity), in file order, as the processor does with score.stuck.readings (its record lists them under "
+            + "\"stuck\"); score.stuck.ignore leaves features out. Default: the score.stuck.readings setting (0: off).")
+    Integer stuckReadings;
+
     @Override
     public Integer call() throws Exception {
         if (out != null) {
@@ -96,16 +103,28 @@ public final class ScoreCommand implements Callable<Integer> {
         if (maxMissing < 0) {
             throw new UsageError("--missing-max must be at least 0, not " + maxMissing);
         }
+        int stuckRun = stuckReadings != null ? stuckReadings : cfg.getInt(Settings.SCORE_STUCK_READINGS);
+        if (stuckRun < 0 || stuckRun == 1) {
+            throw new UsageError("--stuck-readings must be 0 (off) or at least 2, not " + stuckRun);
+        }
+        java.util.Set<String> stuckIgnore = java.util.Set.copyOf(cfg.getList(Settings.SCORE_STUCK_IGNORE));
         ModelBundle bundle = model != null ? Cli.loadBundle(model) : ModelsCommand.activeFor(spec, modelName, "score");
+        List<String> unknownIgnored = StuckReadings.unknown(bundle.features(), stuckIgnore);
+        if (!unknownIgnored.isEmpty()) {
+            throw new io.latentstream.config.ConfigError(Settings.SCORE_STUCK_IGNORE, Settings.SCORE_STUCK_IGNORE + " names "
+                    + unknownIgnored + ", which the model does not have; its features: " + bundle.features());
+        }
+        StuckReadings stuck = stuckRun == 0 ? null
+                : new StuckReadings(bundle.features(), stuckRun, stuckIgnore, StuckReadings.DEFAULT_MAX_ENTITIES);
         PrintWriter err = spec.commandLine().getErr();
         LabelledCsv rows = read(bundle, err, maxMissing > 0);
         Summary summary;
         if (out == null) {
             PrintWriter w = spec.commandLine().getOut();
-            summary = write(bundle, rows, top, maxMissing, w);
+            summary = write(bundle, rows, top, maxMissing, stuck, w);
             w.flush();
         } else {
-            summary = OutputFile.writeAtomically(out, w -> write(bundle, rows, top, maxMissing, w));
+            summary = OutputFile.writeAtomically(out, w -> write(bundle, rows, top, maxMissing, stuck, w));
         }
         summary.print(err, bundle, rows);
         return ExitCodes.OK;
@@ -163,7 +182,8 @@ public final class ScoreCommand implements Callable<Integer> {
         return csv;
     }
 
-    private Summary write(ModelBundle bundle, LabelledCsv rows, int top, int maxMissing, Writer w) throws IOException {
+    private Summary write(ModelBundle bundle, LabelledCsv rows, int top, int maxMissing, StuckReadings stuck, Writer w)
+            throws IOException {
         FastScorer scorer = new FastScorer(bundle);
         FastScorer.Scratch s = scorer.newScratch();
         ScoreRecordWriter json = new ScoreRecordWriter(bundle.features(), top);
@@ -184,13 +204,16 @@ public final class ScoreCommand implements Callable<Integer> {
             String context = rows.contexts() == null ? null : rows.contexts()[i];
             int slot = scorer.contextSlot(context);
             double score = scorer.score(x, slot, missing, s);
-            boolean anomaly = scorer.isAnomaly(score, missing);
+            int stuckCount = stuck == null ? 0 : stuck.observe(context == null ? "" : context, x);
+            boolean anomaly = scorer.isAnomaly(score, missing) || stuckCount > 0;
+            sum.stuck += stuckCount > 0 ? 1 : 0;
             long ts = rows.eventTimes().present() ? rows.eventTimes().millis()[i] : -1;
             int t = topFeature(s);
             sum.add(new Summary.Row(i, score, anomaly, ts, context, t, x[t], s.expected[t]), rows.labels() == null ? -1 : rows.labels()[i]);
             if (anomaly || !flaggedOnly) {
                 w.write(new String(json.write(score, scorer.threshold(), anomaly, bundle.version(), ts, source, 0, i, context,
-                        bundle.conditional() ? context : null, x, s.expected, s.contributions, missing), StandardCharsets.UTF_8));
+                        bundle.conditional() ? context : null, x, s.expected, s.contributions, missing,
+                        stuck == null ? null : stuck.runs(), stuckCount), StandardCharsets.UTF_8));
                 w.write('\n');
             }
         }
@@ -218,6 +241,7 @@ public final class ScoreCommand implements Callable<Integer> {
         long caught;
         long imputed;
         long leftOut;
+        long stuck;
         long falseAlarms;
         private final PriorityQueue<Row> highest = new PriorityQueue<>(Comparator.comparingDouble(Row::score));
 
@@ -247,6 +271,10 @@ public final class ScoreCommand implements Callable<Integer> {
             if (imputed > 0 || leftOut > 0) {
                 err.printf(Locale.ROOT, "rows lacking values: %,d scored with the model imputing them, %,d left out (more missing than "
                         + "--missing-max, as the processor would dead-letter them)%n", imputed, leftOut);
+            }
+            if (stuck > 0) {
+                err.printf(Locale.ROOT, "rows with a stuck feature (a value held for --stuck-readings rows of the entity): %,d, "
+                        + "flagged whatever their score%n", stuck);
             }
             if (anomalies > 0) {
                 long normal = rows - anomalies;

@@ -13,7 +13,7 @@ import java.util.List;
  * and source position -1.
  */
 public record ScoreRecord(double score, double threshold, boolean anomaly, long modelVersion, long ts, String sourceTopic,
-                          int sourcePartition, long sourceOffset, String key, List<Feature> topFeatures, List<Feature> missing) {
+                          int sourcePartition, long sourceOffset, String key, List<Feature> topFeatures, List<Feature> missing, List<Stuck> stuck) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -21,6 +21,10 @@ public record ScoreRecord(double score, double threshold, boolean anomaly, long 
      * {@link #missing}, a feature the record lacked (observed NaN) and the value the model imputed.
      */
     public record Feature(String name, double observed, double expected) {
+    }
+
+    /** A feature that held {@code value} for {@code readings} readings of the entity ({@code score.stuck.readings}). */
+    public record Stuck(String name, double value, long readings) {
     }
 
     /** The score record in {@code value}, or null when it is not one (not JSON, no numeric score and threshold). */
@@ -43,12 +47,16 @@ public record ScoreRecord(double score, double threshold, boolean anomaly, long 
         for (JsonNode f : s.path("missing")) {
             missing.add(new Feature(f.path("name").asText("?"), Double.NaN, f.path("expected").asDouble(Double.NaN)));
         }
+        List<Stuck> stuck = new ArrayList<>();
+        for (JsonNode f : s.path("stuck")) {
+            stuck.add(new Stuck(f.path("name").asText("?"), f.path("value").asDouble(Double.NaN), f.path("readings").asLong(0)));
+        }
         JsonNode src = s.path("source");
         return new ScoreRecord(s.path("score").asDouble(), s.path("threshold").asDouble(), s.path("anomaly").asBoolean(),
                 s.path("model_version").asLong(-1), s.path("ts").asLong(recordTimestamp),
                 src.path("topic").isTextual() ? src.path("topic").asText() : null, src.path("partition").asInt(-1),
                 src.path("offset").asLong(-1), s.path("key").isTextual() ? s.path("key").asText() : recordKey, List.copyOf(top),
-                List.copyOf(missing));
+                List.copyOf(missing), List.copyOf(stuck));
     }
 
     /** topic-partition@offset of the input record ("?" for what the record lacks). */

@@ -23,7 +23,10 @@ import java.util.List;
  * score × dimension. A record scored without some of its features (NaN in {@code observed},
  * {@code input.missing.max}) lists them in {@code "missing":[{"name":"rpm","expected":1500.2}]} with
  * the values the model imputed; they are never among the top features, and the contributions then
- * sum to score × the features present. One instance per stream task: it keeps one generator open over one buffer
+ * sum to score × the features present. A feature that has held exactly the same value for
+ * {@code score.stuck.readings} readings of the entity is listed in
+ * {@code "stuck":[{"name":"temp","value":41.5,"readings":12}]}, and the record is flagged whatever its
+ * score. One instance per stream task: it keeps one generator open over one buffer
  * and writes each record as the next root value (no separator), so the hot path creates no
  * generator per record.
  */
@@ -50,6 +53,9 @@ public final class ScoreRecordWriter {
     private static final SerializedString EXPECTED = new SerializedString("expected");
     private static final SerializedString CONTRIBUTION = new SerializedString("contribution");
     private static final SerializedString MISSING = new SerializedString("missing");
+    private static final SerializedString STUCK = new SerializedString("stuck");
+    private static final SerializedString VALUE = new SerializedString("value");
+    private static final SerializedString READINGS = new SerializedString("readings");
 
     private final List<String> featureNames;
     private final SerializedString[] featureNameValues;
@@ -90,6 +96,17 @@ public final class ScoreRecordWriter {
     public byte[] write(double score, double threshold, boolean anomaly, long modelVersion, long timestamp,
                         String topic, int partition, long offset, String key, String context,
                         float[] observed, float[] expected, float[] contributions, int missing) {
+        return write(score, threshold, anomaly, modelVersion, timestamp, topic, partition, offset, key, context, observed, expected,
+                contributions, missing, null, 0);
+    }
+
+    /**
+     * A score record; {@code stuckRuns} (with {@code stuck} of its entries above 0, or null) lists
+     * the features that held their value for that many readings ({@code score.stuck.readings}).
+     */
+    public byte[] write(double score, double threshold, boolean anomaly, long modelVersion, long timestamp,
+                        String topic, int partition, long offset, String key, String context,
+                        float[] observed, float[] expected, float[] contributions, int missing, int[] stuckRuns, int stuck) {
         int selected = selectTop(contributions, missing > 0 ? observed : null);
         buf.reset();
         try {
@@ -147,6 +164,23 @@ public final class ScoreRecordWriter {
                         g.writeString(featureNameValues[j]);
                         g.writeFieldName(EXPECTED);
                         g.writeNumber(expected[j]);
+                        g.writeEndObject();
+                    }
+                }
+                g.writeEndArray();
+            }
+            if (stuck > 0) {
+                g.writeFieldName(STUCK);
+                g.writeStartArray();
+                for (int j = 0; j < observed.length; j++) {
+                    if (stuckRuns[j] > 0) {
+                        g.writeStartObject();
+                        g.writeFieldName(NAME);
+                        g.writeString(featureNameValues[j]);
+                        g.writeFieldName(VALUE);
+                        g.writeNumber(observed[j]);
+                        g.writeFieldName(READINGS);
+                        g.writeNumber(stuckRuns[j]);
                         g.writeEndObject();
                     }
                 }

@@ -57,6 +57,12 @@ public final class AppConfig {
         return (Boolean) get(key);
     }
 
+    /** A LIST setting's values (comma-separated in files and flags), trimmed, none empty. */
+    @SuppressWarnings("unchecked")
+    public java.util.List<String> getList(String key) {
+        return ((java.util.List<String>) get(key)).stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
     /** The value of a key this command cannot run without; fails naming the key and how to set it. */
     public String require(String key, String neededBy) {
         String v = getString(key);

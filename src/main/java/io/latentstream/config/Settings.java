@@ -62,9 +62,29 @@ public final class Settings {
     public static final String SAMPLES_FRACTION = "samples.fraction";
     public static final String SCORE_TOP_FEATURES = "score.top.features";
     public static final String SCORES_ENABLED = "scores.enabled";
+    public static final String SCORE_STUCK_READINGS = "score.stuck.readings";
+    public static final String SCORE_STUCK_IGNORE = "score.stuck.ignore";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
 
     private static final Pattern TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
+    /** score.stuck.readings: 0 (off) or at least 2 (one reading always equals itself). */
+    static ConfigDef.Validator stuckReadings() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                int v = value == null ? -1 : (Integer) value;
+                if (v != 0 && (v < 2 || v > 10_000_000)) {
+                    throw new ConfigException(name, value, "must be 0 (off) or 2 to 10000000 readings");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "0, or [2,...,10000000]";
+            }
+        };
+    }
 
     /** A validator for a Kafka topic name fragment (legal characters, bounded length). */
     static ConfigDef.Validator topicName() {
@@ -273,6 +293,18 @@ public final class Settings {
                             + "ls.anomaly=true (decided by a hash of topic-partition-offset, so a replay samples the same records).")
             .define(SCORE_TOP_FEATURES, Type.INT, 3, Range.between(1, 100), Importance.LOW,
                     "How many top contributing features a score record lists.")
+            .define(SCORE_STUCK_READINGS, Type.INT, 0, stuckReadings(), Importance.MEDIUM,
+                    "Flag a record when one of its features has had exactly the same value for this many consecutive "
+                            + "readings of its entity (the record key, or the json context field): a stuck or frozen sensor, "
+                            + "whose plausible value the model may reconstruct well. The score record lists it under \"stuck\" "
+                            + "and goes to <prefix>.anomalies whatever its score; latentstream_records_stuck_total counts them. "
+                            + "The runs are kept in memory per stream task (up to 100,000 entities each, the least recently "
+                            + "seen dropped) and start again after a restart or rebalance. 0: off. Features that legitimately "
+                            + "hold a value belong in score.stuck.ignore.")
+            .define(SCORE_STUCK_IGNORE, Type.LIST, "", Importance.LOW,
+                    "Features never reported stuck (score.stuck.readings), by name, comma-separated: ones that "
+                            + "legitimately hold a value for long, such as a state, a counter or rain at 0. A name the model "
+                            + "does not have fails the start (and is logged when a later version lacks it).")
             .define(SCORES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Write a score record for every scored input to <prefix>.scores. false: only flagged records "
                             + "get one (on <prefix>.anomalies); latents, samples, dead letters and the retrainer's drift "

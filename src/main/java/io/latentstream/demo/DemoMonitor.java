@@ -46,6 +46,13 @@ final class DemoMonitor implements Runnable {
     /** Normal readings sent with a sensor dropped out (input.missing.max), and how many of them were flagged. */
     final AtomicLong dropouts = new AtomicLong();
     final AtomicLong dropoutsFlagged = new AtomicLong();
+    /**
+     * Readings flagged for a stuck sensor (score.stuck.readings): all, those whose score alone would
+     * not have flagged them, and those that were not an injected anomaly.
+     */
+    final AtomicLong stuckFlagged = new AtomicLong();
+    final AtomicLong stuckOnly = new AtomicLong();
+    final AtomicLong stuckNormal = new AtomicLong();
     /** Caught and missed per kind of injected anomaly, for the summary: which kinds the model sees. */
     final Map<SensorSimulator.Injected, AtomicLong> caughtByKind = new ConcurrentHashMap<>();
     final Map<SensorSimulator.Injected, AtomicLong> missedByKind = new ConcurrentHashMap<>();
@@ -154,6 +161,15 @@ final class DemoMonitor implements Runnable {
         } else {
             normals.incrementAndGet();
         }
+        if (!s.stuck().isEmpty()) {
+            stuckFlagged.incrementAndGet();
+            if (s.score() <= s.threshold()) {
+                stuckOnly.incrementAndGet();
+            }
+            if (!isAnomaly) {
+                stuckNormal.incrementAndGet();
+            }
+        }
         if (!s.missing().isEmpty() && !isAnomaly) {
             dropouts.incrementAndGet();
             if (flagged) {
@@ -162,8 +178,11 @@ final class DemoMonitor implements Runnable {
         }
         if (flagged) {
             StringBuilder top = new StringBuilder();
+            for (ScoreRecord.Stuck f : s.stuck()) { // score.stuck.readings: flagged whatever the score
+                top.append(String.format(java.util.Locale.ROOT, "STUCK %s at %.2f for %d readings; ", f.name(), f.value(), f.readings()));
+            }
             for (ScoreRecord.Feature f : s.topFeatures()) {
-                if (top.length() > 0) {
+                if (top.length() > 0 && !top.toString().endsWith("; ")) {
                     top.append(", ");
                 }
                 top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.name(), f.observed(), f.expected()));

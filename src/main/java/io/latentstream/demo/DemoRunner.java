@@ -54,6 +54,8 @@ public final class DemoRunner {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch finished = new CountDownLatch(1);
 
+    private int stuckReadings; // score.stuck.readings, for the summary
+
     public DemoRunner(AppConfig cfg, Options opts, PrintWriter out) {
         this.baseConfig = cfg;
         this.opts = opts;
@@ -96,7 +98,13 @@ public final class DemoRunner {
             demo.put(Settings.HTTP_PORT, "0");
             demo.put(Settings.SCORES_ENABLED, "true"); // the demo page follows the scores topic
             demo.put(Settings.INPUT_MISSING_MAX, "1"); // a sensor drops out now and then: scored on the others
+            if (opts.replay() == null) {
+                // The synthetic sensors are noisy, so a value held for 10 readings is a stuck sensor; a replayed
+                // file's may hold values legitimately (counts, rain at zero).
+                demo.put(Settings.SCORE_STUCK_READINGS, "10");
+            }
             AppConfig cfg = baseConfig.with(demo);
+            stuckReadings = cfg.getInt(Settings.SCORE_STUCK_READINGS);
             String prefix = cfg.getString(Settings.TOPIC_PREFIX);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicApplier.Report report = new TopicApplier(admin, 30_000)
@@ -365,6 +373,11 @@ public final class DemoRunner {
         if (monitor.dropouts.get() > 0) {
             say(String.format(Locale.ROOT, "sensor dropouts (a normal reading sent with one sensor null, input.missing.max=1): %,d scored "
                     + "on the other sensors with the missing one imputed, %,d flagged", monitor.dropouts.get(), monitor.dropoutsFlagged.get()));
+        }
+        if (monitor.stuckFlagged.get() > 0) {
+            say(String.format(Locale.ROOT, "stuck sensors (a value held for score.stuck.readings=%d readings): %,d readings flagged, "
+                    + "%,d of them scored under the threshold (the model alone missed them), %,d not injected", stuckReadings,
+                    monitor.stuckFlagged.get(), monitor.stuckOnly.get(), monitor.stuckNormal.get()));
         }
         if (monitor.onsets.get() > 0) {
             say(String.format(Locale.ROOT, "drift onsets (a drift under way, not yet out of band; counted neither way): %,d readings, %,d flagged",

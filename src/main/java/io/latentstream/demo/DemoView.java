@@ -78,8 +78,8 @@ final class DemoView {
 
     /** One alert on a line: [event time] entity, score > threshold, [what the source put there, if it labels], top features. */
     String alert(DemoMonitor.Alert a) {
-        return (eventTimes ? DemoMonitor.when(a.eventTimeMs()) + "  " : "") + String.format(Locale.ROOT, "%-8s score %7.2f > %.2f  %s%s",
-                a.entity(), a.score(), a.threshold(), anomalies == null ? "" : "[" + a.injected() + "] ", a.topFeatures());
+        return (eventTimes ? DemoMonitor.when(a.eventTimeMs()) + "  " : "") + String.format(Locale.ROOT, "%-8s score %7.2f %s %.2f  %s%s",
+                a.entity(), a.score(), a.score() > a.threshold() ? ">" : "<", a.threshold(), anomalies == null ? "" : "[" + a.injected() + "] ", a.topFeatures());
     }
 
     void finish() {

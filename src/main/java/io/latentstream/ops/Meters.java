@@ -24,6 +24,7 @@ public final class Meters {
     private final Counter anomalies;
     private final Counter sampled;
     private final Counter imputed;
+    private final Counter stuck;
     private final Map<DeadLetterReason, Counter> deadLettered = new EnumMap<>(DeadLetterReason.class);
     private final DistributionSummary scores;
     private final Timer scoringLatency;
@@ -55,10 +56,15 @@ public final class Meters {
         this.registry = registry;
         recordsIn = Counter.builder(PREFIX + "records.in").description("Input records read").register(registry);
         scored = Counter.builder(PREFIX + "records.scored").description("Records scored").register(registry);
-        anomalies = Counter.builder(PREFIX + "anomalies").description("Records flagged anomalous").register(registry);
+        anomalies = Counter.builder(PREFIX + "anomalies")
+                .description("Records the model's score flags (a stuck sensor's are counted in latentstream_records_stuck_total)")
+                .register(registry);
         sampled = Counter.builder(PREFIX + "samples").description("Records copied to the samples topic").register(registry);
         imputed = Counter.builder(PREFIX + "records.imputed")
                 .description("Records scored without some of their features, which the model imputed (input.missing.max)").register(registry);
+        stuck = Counter.builder(PREFIX + "records.stuck")
+                .description("Records flagged because a feature held the same value for score.stuck.readings readings of its entity")
+                .register(registry);
         for (DeadLetterReason r : DeadLetterReason.values()) {
             deadLettered.put(r, Counter.builder(PREFIX + "records.dead.lettered").tag("reason", r.name())
                     .description("Records sent to the dead-letter topic, by reason").register(registry));
@@ -121,6 +127,11 @@ public final class Meters {
 
     public void imputed() {
         imputed.increment();
+    }
+
+    /** A record with a stuck feature (score.stuck.readings). */
+    public void stuck() {
+        stuck.increment();
     }
 
     public void deadLettered(DeadLetterReason reason) {

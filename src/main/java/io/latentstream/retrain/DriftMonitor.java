@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Follows the latents and anomalies topics (read_committed, from their end, no consumer group) and
  * feeds {@link DriftStatistics}: the live anomaly rate (anomaly records per latent frame: every
- * scored record has exactly one frame, every flagged one an anomaly record, in the same transaction)
+ * scored record has exactly one frame, every flagged one an anomaly record, in the same transaction;
+ * those flagged only for a stuck sensor, header ls.flagged.by, are not counted)
  * and the distance of live latents from the active model's validation latents. It reads no score
  * JSON: the scores topic may be off ({@code scores.enabled=false}), and small frames are cheaper to
  * follow on a machine the processor shares. Not thread-safe; polled by the retrainer's trigger thread.
@@ -51,7 +52,10 @@ final class DriftMonitor implements AutoCloseable {
         long now = System.currentTimeMillis();
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             if (r.topic().equals(anomaliesTopic)) {
-                stats.flagged(now);
+                // A record flagged only for a stuck sensor says nothing about the model's calibration.
+                if (r.headers().lastHeader(io.latentstream.topology.DeadLetterHeaders.FLAGGED_BY) == null) {
+                    stats.flagged(now);
+                }
                 continue;
             }
             LatentFrame.Decoded d;

@@ -20,6 +20,11 @@ public final class DeadLetterHeaders {
     public static final String MODEL_VERSION = "ls.model.version";
     /** On samples: "true" when the record was flagged anomalous (only a re-baseline trains on those). */
     public static final String ANOMALY = "ls.anomaly";
+    /**
+     * On anomaly records flagged only because a feature is stuck ({@code score.stuck.readings}, the
+     * score under the threshold): "stuck". Absent when the score flagged the record.
+     */
+    public static final String FLAGGED_BY = "ls.flagged.by";
     /** On samples: the input format of the (original) value. */
     public static final String FORMAT = "ls.format";
 }

@@ -7,6 +7,7 @@ import io.latentstream.codec.ParsedRecord;
 import io.latentstream.codec.RecordParser;
 import io.latentstream.codec.ScoreRecordWriter;
 import io.latentstream.model.FastScorer;
+import io.latentstream.model.StuckReadings;
 import io.latentstream.ops.Meters;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -16,6 +17,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Parses, scores and routes one input record: a bad record goes to the dead-letter sink with its
@@ -34,8 +36,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int dlqMaxBytes;
     private final io.latentstream.codec.JsonFields jsonFields;
     private final int maxMissing;
+    private final int stuckReadings;
+    private final java.util.Set<String> stuckIgnore;
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STUCK = "stuck".getBytes(StandardCharsets.UTF_8);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScoringProcessor.class);
     private ProcessorContext<byte[], byte[]> ctx;
 
     // Per-model working state, rebuilt when the model changes.
@@ -44,10 +50,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private RecordParser parser;
     private ScoreRecordWriter writer;
     private byte[] versionHeader;
+    private StuckReadings stuck; // score.stuck.readings > 0; runs carry over a model change of the same features
+    private List<String> stuckFeatures;
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
                      double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes,
-                     io.latentstream.codec.JsonFields jsonFields, int maxMissing) {
+                     io.latentstream.codec.JsonFields jsonFields, int maxMissing, int stuckReadings, java.util.Set<String> stuckIgnore) {
         this.model = model;
         this.meters = meters;
         this.format = format;
@@ -59,6 +67,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.dlqMaxBytes = dlqMaxBytes;
         this.jsonFields = jsonFields;
         this.maxMissing = maxMissing;
+        this.stuckReadings = stuckReadings;
+        this.stuckIgnore = stuckIgnore;
     }
 
     @Override
@@ -92,7 +102,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         int slot = scorer.contextSlot(r.context);
         // A record without some features (input.missing.max) is scored on the rest, the model imputing them.
         double score = scorer.score(r.features, slot, r.missing, scratch);
-        boolean anomaly = scorer.isAnomaly(score, r.missing);
+        boolean flaggedByScore = scorer.isAnomaly(score, r.missing);
+        // A stuck sensor (score.stuck.readings) flags the record whatever its score.
+        int stuckCount = stuck == null ? 0 : stuck.observe(r.context != null ? r.context : r.key, r.features);
+        boolean anomaly = flaggedByScore || stuckCount > 0;
         long ts = r.timestamp >= 0 ? r.timestamp : record.timestamp();
         // Source position on every output, so any consumer (and the exactly-once audit) can trace it back.
         Headers h = new RecordHeaders().add(DeadLetterHeaders.MODEL_VERSION, versionHeader)
@@ -103,12 +116,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (everyScore || anomaly) {
             String key = r.key;
             byte[] json = writer.write(score, scorer.threshold(), anomaly, scorer.version(), ts, topic, partition, offset, key,
-                    scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions, r.missing);
+                    scorer.conditional() ? r.context : null, r.features, scratch.expected, scratch.contributions, r.missing,
+                    stuck == null ? null : stuck.runs(), stuckCount);
             if (everyScore) {
                 ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.SCORES_SINK);
             }
             if (anomaly) {
-                ctx.forward(new Record<>(record.key(), json, record.timestamp(), h), TopologyFactory.ANOMALIES_SINK);
+                // Flagged only for a stuck sensor: marked, so the retrainer's drift watch, which compares the
+                // model's flag rate with its calibration, leaves it out (retraining does not mend a sensor).
+                Headers ah = flaggedByScore ? h : new RecordHeaders(h.toArray()).add(DeadLetterHeaders.FLAGGED_BY, STUCK);
+                ctx.forward(new Record<>(record.key(), json, record.timestamp(), ah), TopologyFactory.ANOMALIES_SINK);
             }
         }
         // A sample copies the input whole: one too large to write (within ~100 bytes of the limit) is not
@@ -128,7 +145,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (r.missing > 0) {
             meters.imputed();
         }
-        meters.scored(score, anomaly, System.nanoTime() - t0);
+        if (stuckCount > 0) {
+            meters.stuck();
+        }
+        meters.scored(score, flaggedByScore, System.nanoTime() - t0);
     }
 
     private void switchTo(FastScorer s) {
@@ -137,6 +157,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional(), jsonFields).allowingMissing(maxMissing);
         writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
         versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
+        if (stuckReadings > 0 && (stuck == null || !s.bundle().features().equals(stuckFeatures))) {
+            stuckFeatures = s.bundle().features();
+            stuck = new StuckReadings(stuckFeatures, stuckReadings, stuckIgnore, StuckReadings.DEFAULT_MAX_ENTITIES);
+            List<String> unknown = StuckReadings.unknown(stuckFeatures, stuckIgnore);
+            if (!unknown.isEmpty()) {
+                LOG.warn("score.stuck.ignore names {}, which model v{} does not have (its features: {})", unknown, s.version(),
+                        stuckFeatures);
+            }
+        }
     }
 
     private void deadLetter(Record<byte[], byte[]> record, BadRecordException e, String topic, int partition, long offset) {

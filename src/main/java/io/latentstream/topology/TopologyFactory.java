@@ -44,10 +44,12 @@ public final class TopologyFactory {
         int dlqMax = cfg.getInt(Settings.DLQ_MAX_RECORD_BYTES);
         io.latentstream.codec.JsonFields fields = Settings.jsonFields(cfg);
         int maxMissing = cfg.getInt(Settings.INPUT_MISSING_MAX);
+        int stuckReadings = cfg.getInt(Settings.SCORE_STUCK_READINGS);
+        java.util.Set<String> stuckIgnore = java.util.Set.copyOf(cfg.getList(Settings.SCORE_STUCK_IGNORE));
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.input());
         topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top, everyScore,
-                dlqMax, fields, maxMissing), SOURCE);
+                dlqMax, fields, maxMissing, stuckReadings, stuckIgnore), SOURCE);
         ByteArraySerializer ser = new ByteArraySerializer();
         topology.addSink(LATENTS_SINK, t.latents(), ser, ser, PROCESSOR);
         topology.addSink(SCORES_SINK, t.scores(), ser, ser, PROCESSOR);

@@ -133,6 +133,42 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aFeatureHeldByAnEntityForStuckReadingsRowsIsFlaggedAsTheProcessorFlagsIt() throws Exception {
+        Path model = dir.resolve("golden.lsb");
+        BundleCodec.write(TestModels.golden(), model);
+        // Entity a holds f0 at 10 for four rows (b's 10 in between is its own); f4 is held too but ignored.
+        Path csv = Files.writeString(dir.resolve("frozen.csv"), "f0,f1,f2,f3,f4,entity\n"
+                + "10,11,9,10,7,a\n10,11.5,9.2,10.1,7,a\n10,11,9,10,7,b\n10,10.8,9.1,9.9,7,a\n10,11.1,8.9,10.2,7,a\n10.5,11,9,10,7,a\n");
+        CliTest.Result r = CliTest.run("score", "--model", model.toString(), "--input", csv.toString(), "--stuck-readings", "3",
+                "--set", "score.stuck.ignore=f4");
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> rows = new java.util.ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            rows.add(JSON.readTree(line));
+        }
+        assertEquals(6, rows.size());
+        assertEquals(List.of(false, false, false, true, true, false), rows.stream().map(n -> n.has("stuck")).toList(), r.out());
+        JsonNode third = rows.get(3).get("stuck");
+        assertEquals(1, third.size(), "f4 is ignored: " + third);
+        assertEquals("f0", third.get(0).get("name").asText());
+        assertEquals(3, third.get(0).get("readings").asInt());
+        assertEquals(4, rows.get(4).get("stuck").get(0).get("readings").asInt());
+        assertTrue(rows.get(3).get("anomaly").asBoolean() && rows.get(4).get("anomaly").asBoolean(), "flagged whatever the score");
+        assertTrue(r.err().contains("rows with a stuck feature (a value held for --stuck-readings rows of the entity): 2"), r.err());
+
+        CliTest.Result off = CliTest.run("score", "--model", model.toString(), "--input", csv.toString());
+        assertEquals(0, off.code(), off.err());
+        assertFalse(off.out().contains("\"stuck\""), "off by default");
+        CliTest.Result typo = CliTest.run("score", "--model", model.toString(), "--input", csv.toString(), "--stuck-readings", "3",
+                "--set", "score.stuck.ignore=f9");
+        assertEquals(ExitCodes.USAGE, typo.code(), typo.err());
+        assertTrue(typo.err().contains("score.stuck.ignore") && typo.err().contains("f9"), typo.err());
+        CliTest.Result one = CliTest.run("score", "--model", model.toString(), "--input", csv.toString(), "--stuck-readings", "1");
+        assertEquals(ExitCodes.USAGE, one.code(), one.err());
+        assertTrue(one.err().contains("--stuck-readings must be 0 (off) or at least 2, not 1"), one.err());
+    }
+
+    @Test
     void aFileWithoutTheModelsFeaturesIsRefusedByName() throws Exception {
         Path model = dir.resolve("golden.lsb");
         BundleCodec.write(TestModels.golden(), model);

@@ -48,6 +48,14 @@ class ScoresCommandTest {
         ScoreRecord partial = ScoresCommand.read(record("pump-7", gap));
         assertEquals("2025-11-24T16:01:00Z  pump-7  score 0.5 normal (threshold 2.5)  v3  pressure 1 (expected 1), temp 60 (expected "
                 + "60.5); missing rpm (imputed 1480)  sensors-4@1235", ScoresCommand.text(partial));
+        // A sensor stuck at 1500 for 12 readings (score.stuck.readings): flagged under the threshold.
+        byte[] frozen = new ScoreRecordWriter(FEATURES, 1).write(0.5, 2.5, true, 3, 1_764_000_060_000L, "sensors", 4, 1236, "pump-7",
+                null, new float[] {60f, 1500f, 1f}, new float[] {60.5f, 1490f, 1f}, new float[] {0.1f, 0f, 0.2f}, 0,
+                new int[] {0, 12, 0}, 1);
+        ScoreRecord stuck = ScoresCommand.read(record("pump-7", frozen));
+        assertEquals(List.of(new ScoreRecord.Stuck("rpm", 1500, 12)), stuck.stuck());
+        assertEquals("2025-11-24T16:01:00Z  pump-7  score 0.5 ANOMALY (threshold 2.5)  v3  pressure 1 (expected 1); STUCK rpm at "
+                + "1500 for 12 readings  sensors-4@1236", ScoresCommand.text(stuck));
     }
 
     @Test

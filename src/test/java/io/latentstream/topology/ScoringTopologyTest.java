@@ -35,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The production topology under TopologyTestDriver. */
@@ -339,6 +340,77 @@ class ScoringTopologyTest {
         assertEquals(1, dlq.size(), "two missing, one allowed");
         assertEquals("DIM_MISMATCH", header(dlq.get(0), DeadLetterHeaders.REASON));
         assertEquals(1.0, registry.get("latentstream.records.imputed").counter().count());
+    }
+
+    /** A reading context {@code ctx}'s model reconstructs well: the fixed point of decode(mu(x)), as a JSON array. */
+    static float[] normalFor(String ctx) {
+        FastScorer sc = TestModels.goldenScorer();
+        FastScorer.Scratch s = sc.newScratch();
+        int slot = sc.contextSlot(ctx);
+        float[] x = {12, 8, 11, 9, 10.5f};
+        for (int i = 0; i < 20; i++) {
+            sc.score(x, slot, s);
+            x = s.expected.clone();
+        }
+        assertFalse(sc.isAnomaly(sc.score(x, slot, s)), "a normal reading for " + ctx);
+        return x;
+    }
+
+    static byte[] reading(float[] x, float... deltas) {
+        StringBuilder b = new StringBuilder("[");
+        for (int j = 0; j < x.length; j++) {
+            b.append(j == 0 ? "" : ",").append(x[j] + (j < deltas.length ? deltas[j] : 0));
+        }
+        return b("" + b.append(']'));
+    }
+
+    @Test
+    void withScoreStuckReadingsAFeatureHeldByAnEntityFlagsTheRecordWhateverItsScore() throws Exception {
+        List<String> names = TestModels.golden().features();
+        AppConfig cfg = config(Map.of("score.stuck.readings", "3", "score.stuck.ignore", names.get(4), "samples.fraction", "1"));
+        var in = start(cfg);
+        float[] a = normalFor("a");
+        // Entity a: feature 0 held (and feature 4, ignored) while the others move a little.
+        in.pipeInput(b("a"), reading(a, 0, 0.01f, 0.01f, 0.01f));
+        in.pipeInput(b("a"), reading(a, 0, 0.02f, -0.01f, 0.02f));
+        in.pipeInput(b("b"), reading(normalFor("b"))); // another entity: its own first reading
+        in.pipeInput(b("a"), reading(a, 0, -0.01f, 0.02f, -0.01f));
+        in.pipeInput(b("a"), reading(a, 0.01f, 0.01f, 0.01f, 0.01f));
+        List<TestRecord<byte[], byte[]>> scores = out(cfg, "scores").readRecordsToList();
+        assertEquals(5, scores.size());
+        for (int i : new int[] {0, 1, 2, 4}) {
+            JsonNode s = JSON.readTree(scores.get(i).value());
+            assertFalse(s.has("stuck"), s.toString());
+            assertFalse(s.get("anomaly").asBoolean(), i + ": " + s);
+        }
+        JsonNode stuck = JSON.readTree(scores.get(3).value());
+        assertTrue(stuck.get("score").asDouble() <= stuck.get("threshold").asDouble(), stuck.toString());
+        assertTrue(stuck.get("anomaly").asBoolean(), "flagged for the stuck feature: " + stuck);
+        assertEquals(1, stuck.get("stuck").size(), "the ignored feature is not listed: " + stuck);
+        assertEquals(names.get(0), stuck.get("stuck").get(0).get("name").asText());
+        assertEquals(a[0], stuck.get("stuck").get(0).get("value").floatValue());
+        assertEquals(3, stuck.get("stuck").get(0).get("readings").asInt());
+        List<TestRecord<byte[], byte[]>> anomalies = out(cfg, "anomalies").readRecordsToList();
+        assertEquals(1, anomalies.size());
+        assertArrayEquals(scores.get(3).value(), anomalies.get(0).value());
+        assertEquals("stuck", header(anomalies.get(0), DeadLetterHeaders.FLAGGED_BY), "marked for the drift watch");
+        assertEquals(null, scores.get(3).headers().lastHeader(DeadLetterHeaders.FLAGGED_BY), "only the anomaly record is marked");
+        List<TestRecord<byte[], byte[]>> samples = out(cfg, "samples").readRecordsToList();
+        assertEquals(List.of("false", "false", "false", "true", "false"),
+                samples.stream().map(r -> header(r, DeadLetterHeaders.ANOMALY)).toList(), "a stuck reading is not trained as normal");
+        assertEquals(1.0, registry.get("latentstream.records.stuck").counter().count());
+        assertEquals(0.0, registry.get("latentstream.anomalies").counter().count(), "the model's own flags, which a stuck one is not");
+    }
+
+    @Test
+    void aStuckIgnoreNameTheModelLacksFailsTheStartNamingTheKey() {
+        AppConfig cfg = config(Map.of("score.stuck.readings", "3", "score.stuck.ignore", "no_such_feature"));
+        io.latentstream.config.ConfigError e = assertThrows(io.latentstream.config.ConfigError.class,
+                () -> ProcessorRuntime.checkStuckIgnore(cfg, TestModels.golden().features()));
+        assertTrue(e.getMessage().contains("score.stuck.ignore") && e.getMessage().contains("no_such_feature"), e.getMessage());
+        io.latentstream.config.ConfigError bad = assertThrows(io.latentstream.config.ConfigError.class,
+                () -> config(Map.of("score.stuck.readings", "1")));
+        assertTrue(bad.getMessage().contains("score.stuck.readings"), bad.getMessage());
     }
 
     @Test

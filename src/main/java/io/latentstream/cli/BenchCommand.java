@@ -116,10 +116,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(name = "kernel", mixinStandardHelpOptions = true,
             description = {"Run the JMH scoring-kernel benchmarks (src/jmh/java): the fast scorer vs DL4J output() at "
                     + "batch 1, 64, 1024 for d = 9, 64, 128, and vs AWS Random Cut Forest update+score, with bytes "
-                    + "allocated per record (-prof gc), and the cost of a record with features missing (imputed). "
-                    + "Prints per-record figures and the ratios.",
+                    + "allocated per record (-prof gc), the cost of a record with features missing (imputed) and of the "
+                    + "stuck-sensor watch (score.stuck.readings). Prints per-record figures and the ratios.",
                 "Needs the compiled benchmarks (target/test-classes, built by mvn verify or the launcher)."},
-            footer = {"", "Examples:", "  latentstream bench kernel", "  latentstream bench kernel --quick"})
+            footer = {"", "Examples:", "  latentstream bench kernel", "  latentstream bench kernel --quick",
+                "  latentstream bench kernel --include 'io.latentstream.bench.StuckWatchBenchmark'"})
     static final class Kernel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -168,6 +169,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, double[]> kernel = new HashMap<>(); // "d/batch" -> {fast µs/rec, dl4j µs/rec, fast B/rec}
         Map<String, double[]> rcf = new HashMap<>(); // "d" -> {fast rec/s, rcf rec/s, fast B/rec, rcf B/rec}
         Map<String, double[]> imputing = new java.util.TreeMap<>(); // "d/missing" -> {whole µs, imputing µs, imputing B}
+        Map<String, double[]> watching = new java.util.TreeMap<>(); // "d/entities" -> {score µs, score+watch µs, score+watch B}
         for (JsonNode r : results) {
             String name = r.get("benchmark").asText();
             JsonNode p = r.get("params");
@@ -194,6 +196,15 @@ public final class BenchCommand implements Callable<Integer> {
                 } else {
                     v[0] = score;
                 }
+            } else if (name.contains("StuckWatchBenchmark")) {
+                double[] v = watching.computeIfAbsent(String.format(Locale.ROOT, "%4d/%7d", p.get("dim").asInt(),
+                        p.get("entities").asInt()), k -> new double[3]);
+                if (name.endsWith("scoreAndWatch")) {
+                    v[1] = score;
+                    v[2] = bytes;
+                } else {
+                    v[0] = score;
+                }
             } else if (name.contains("RcfBenchmark")) {
                 double[] v = rcf.computeIfAbsent(p.get("dim").asText(), k -> new double[4]);
                 if (name.endsWith("fastScorer")) {
@@ -205,19 +216,21 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        out.println();
-        out.println("fast scorer vs DL4J output() (same weights), per record:");
-        out.printf(Locale.ROOT, "%5s %6s %14s %14s %10s %12s%n", "d", "batch", "fast µs/rec", "DL4J µs/rec", "ratio", "fast B/rec");
-        kernel.entrySet().stream().sorted(Map.Entry.comparingByKey((a, b) -> {
-            String[] x = a.split("/");
-            String[] y = b.split("/");
-            int c = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
-            return c != 0 ? c : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
-        })).forEach(e -> {
-            String[] k = e.getKey().split("/");
-            double[] v = e.getValue();
-            out.printf(Locale.ROOT, "%5s %6s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
-        });
+        if (!kernel.isEmpty()) {
+            out.println();
+            out.println("fast scorer vs DL4J output() (same weights), per record:");
+            out.printf(Locale.ROOT, "%5s %6s %14s %14s %10s %12s%n", "d", "batch", "fast µs/rec", "DL4J µs/rec", "ratio", "fast B/rec");
+            kernel.entrySet().stream().sorted(Map.Entry.comparingByKey((a, b) -> {
+                String[] x = a.split("/");
+                String[] y = b.split("/");
+                int c = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
+                return c != 0 ? c : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
+            })).forEach(e -> {
+                String[] k = e.getKey().split("/");
+                double[] v = e.getValue();
+                out.printf(Locale.ROOT, "%5s %6s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
+            });
+        }
         if (!imputing.isEmpty()) {
             out.println();
             out.println("a record with features missing (input.missing.max: imputed, then scored on the rest) vs a whole one, per record:");
@@ -225,6 +238,15 @@ public final class BenchCommand implements Callable<Integer> {
             imputing.forEach((key, v) -> {
                 String[] k = key.trim().split("/");
                 out.printf(Locale.ROOT, "%5s %8s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
+            });
+        }
+        if (!watching.isEmpty()) {
+            out.println();
+            out.println("the stuck-sensor watch (score.stuck.readings) on top of scoring, per record, entities taking turns:");
+            out.printf(Locale.ROOT, "%5s %9s %14s %16s %10s %12s%n", "d", "entities", "score µs", "score+watch µs", "ratio", "B/rec");
+            watching.forEach((key, v) -> {
+                String[] k = key.trim().split("/");
+                out.printf(Locale.ROOT, "%5s %9s %14.3f %16.3f %9.2fx %12.2f%n", k[0], k[1].trim(), v[0], v[1], v[1] / v[0], v[2]);
             });
         }
         if (!rcf.isEmpty()) {

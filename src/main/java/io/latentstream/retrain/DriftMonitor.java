@@ -52,8 +52,7 @@ final class DriftMonitor implements AutoCloseable {
         long now = System.currentTimeMillis();
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             if (r.topic().equals(anomaliesTopic)) {
-                // A record flagged only for a stuck sensor says nothing about the model's calibration.
-                if (r.headers().lastHeader(io.latentstream.topology.DeadLetterHeaders.FLAGGED_BY) == null) {
+                if (flaggedByModel(r.headers())) {
                     stats.flagged(now);
                 }
                 continue;
@@ -70,6 +69,15 @@ final class DriftMonitor implements AutoCloseable {
             }
         }
         return stats.drifting(now, e == null ? 0.01 : e.anomalyRate());
+    }
+
+    /**
+     * Whether an anomaly record counts toward the live anomaly rate: one flagged only for a stuck
+     * sensor (header ls.flagged.by) says nothing about the model's calibration, and retraining
+     * would not mend the sensor.
+     */
+    static boolean flaggedByModel(org.apache.kafka.common.header.Headers h) {
+        return h.lastHeader(io.latentstream.topology.DeadLetterHeaders.FLAGGED_BY) == null;
     }
 
     DriftStatistics stats() {

@@ -80,6 +80,29 @@ class DeployFilesTest {
         assertTrue(Files.readString(Path.of("monitoring/prometheus/rules.yml")).contains("job=\"latentstream-processor\""));
     }
 
+    /** What rules.yml's header promises: every alert has a promtool test and a runbook section its runbook_url points at. */
+    @Test
+    void everyAlertHasATestAndARunbookSection() throws Exception {
+        JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(Path.of("monitoring/prometheus/rules.yml").toFile());
+        String tests = Files.readString(Path.of("monitoring/prometheus/rules_test.yml"));
+        String runbook = Files.readString(Path.of("monitoring/RUNBOOK.md"));
+        int alerts = 0;
+        for (JsonNode group : rules.get("groups")) {
+            for (JsonNode rule : group.get("rules")) {
+                if (!rule.has("alert")) {
+                    continue;
+                }
+                String name = rule.get("alert").asText();
+                alerts++;
+                assertTrue(tests.contains("alertname: " + name), "no promtool test for " + name);
+                assertTrue(runbook.contains("\n## " + name + "\n"), "no runbook section for " + name);
+                assertEquals("monitoring/RUNBOOK.md#" + name.toLowerCase(java.util.Locale.ROOT),
+                        rule.get("annotations").get("runbook_url").asText(), name);
+            }
+        }
+        assertTrue(alerts >= 11, "alerts found: " + alerts);
+    }
+
     @Test
     void kubernetesMatchesTheCode(@TempDir Path dir) throws Exception {
         List<JsonNode> docs = yamlDocs(Path.of("deploy/k8s/processor.yaml"));

@@ -80,4 +80,14 @@ class DriftStatisticsTest {
         assertTrue(fired);
         assertEquals("latent-distribution", s.reason());
     }
+
+    @Test
+    void anAnomalyFlaggedOnlyForAStuckSensorIsNotPartOfTheModelsRate() {
+        // The processor marks those (ScoringTopologyTest); the drift watch must skip exactly those.
+        org.apache.kafka.common.header.internals.RecordHeaders byScore = new org.apache.kafka.common.header.internals.RecordHeaders();
+        byScore.add(io.latentstream.topology.DeadLetterHeaders.MODEL_VERSION, "3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.junit.jupiter.api.Assertions.assertTrue(DriftMonitor.flaggedByModel(byScore));
+        byScore.add(io.latentstream.topology.DeadLetterHeaders.FLAGGED_BY, "stuck".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.junit.jupiter.api.Assertions.assertFalse(DriftMonitor.flaggedByModel(byScore));
+    }
 }

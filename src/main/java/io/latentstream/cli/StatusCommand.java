@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.latentstream.codec.RecordKeys;
+import io.latentstream.codec.ScoreRecord;
 import io.latentstream.config.AppConfig;
 import io.latentstream.config.Settings;
 import io.latentstream.lifecycle.ModelCatalog;
@@ -141,8 +142,12 @@ public final class StatusCommand implements Callable<Integer> {
         }
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KafkaClients.committedReader(cfg, bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            r.flagged = r.missingTopics.contains(topics.anomalies()) ? Counted.none(topics.anomalies())
-                    : count(c, topics.anomalies(), since, rec -> RecordKeys.text(rec.key()));
+            if (r.missingTopics.contains(topics.anomalies())) {
+                r.flagged = Counted.none(topics.anomalies());
+                r.stuck = Counted.none(topics.anomalies());
+            } else {
+                countAnomalies(c, topics.anomalies(), since, r);
+            }
             r.deadLetters = r.missingTopics.contains(topics.dlq()) ? Counted.none(topics.dlq())
                     : count(c, topics.dlq(), since, rec -> DlqCommand.read(rec).reason()); // as `dlq` counts them
         }
@@ -257,6 +262,30 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The flagged records by key, and among them those that list a stuck feature (score.stuck.readings)
+     * by key, in one read; {@code stuckOnly} counts the ones the score did not flag (header
+     * ls.flagged.by), which the calibrated-rate check leaves out as the drift watch does.
+     */
+    static void countAnomalies(KafkaConsumer<byte[], byte[]> c, String topic, Instant since, Report.Builder r) {
+        Map<String, Long> stuckBy = new HashMap<>();
+        long[] stuck = new long[2]; // records listing a stuck feature, those flagged for it alone
+        r.flagged = count(c, topic, since, rec -> {
+            String key = RecordKeys.text(rec.key());
+            if (rec.headers().lastHeader(io.latentstream.topology.DeadLetterHeaders.FLAGGED_BY) != null) {
+                stuck[1]++;
+            }
+            ScoreRecord a = ScoreRecord.parse(rec.value(), rec.timestamp(), key); // at most MAX_READ of them: ~1 s
+            if (a != null && !a.stuck().isEmpty()) {
+                stuck[0]++;
+                stuckBy.merge(key == null ? "(no key)" : key, 1L, Long::sum);
+            }
+            return key;
+        });
+        r.stuck = new Counted(topic, stuck[0], r.flagged.atLeast(), stuckBy);
+        r.stuckOnly = stuck[1];
+    }
+
     /** How many records, whether reading stopped at {@link #MAX_READ}, and the count per key or reason. */
     record Counted(String topic, long count, boolean atLeast, Map<String, Long> by) {
         static Counted none(String topic) {
@@ -277,8 +306,8 @@ public final class StatusCommand implements Callable<Integer> {
     record Report(Duration window, Group processor, Group retrainer, String inputTopic, long inputs, String model, String modelsTopic,
                   String modelFile, String modelFileError,
                   Long activeVersion, String activeCreated, int versions, int rejected, double expectedRate, JsonNode lastDecision,
-                  Counted flagged, Counted deadLetters, int transactionPartitions, List<String> hanging, String transactionsUnchecked,
-                  List<String> missingTopics) {
+                  Counted flagged, Counted stuck, long stuckOnly, Counted deadLetters, int transactionPartitions, List<String> hanging,
+                  String transactionsUnchecked, List<String> missingTopics) {
 
         /** Problems, each with the command that looks further; empty when all is well. */
         List<String> problems() {
@@ -298,10 +327,15 @@ public final class StatusCommand implements Callable<Integer> {
                 p.add("no active version of model '" + model + "' on " + modelsTopic + ": a processor waits for one and scores "
                         + "nothing (latentstream models list; models publish)");
             }
+            long byScore = flagged.count() - stuckOnly; // what the model's calibration speaks for
             if (inputs >= MIN_INPUTS_FOR_RATES && activeVersion != null && expectedRate > 0
-                    && flagged.count() > ANOMALY_RATE_FACTOR * expectedRate * inputs) {
+                    && byScore > ANOMALY_RATE_FACTOR * expectedRate * inputs) {
                 p.add(String.format(Locale.ROOT, "%.2f%% of the inputs flagged, over %.0f x the %.2f%% the model is calibrated to "
-                        + "(latentstream scores --from %s)", 100.0 * flagged.count() / inputs, ANOMALY_RATE_FACTOR, 100 * expectedRate, span()));
+                        + "(latentstream scores --from %s)", 100.0 * byScore / inputs, ANOMALY_RATE_FACTOR, 100 * expectedRate, span()));
+            }
+            if (stuck.count() > 0) {
+                p.add(String.format(Locale.ROOT, "a sensor stuck: %s record(s) of %,d key(s) with a feature held at one value (most: %s; "
+                        + "latentstream scores --from %s)", stuck.amount(), stuck.by().size(), most(stuck, 3), span()));
             }
             if (inputs >= MIN_INPUTS_FOR_RATES && deadLetters.count() > DEAD_LETTER_RATE * inputs) {
                 p.add(String.format(Locale.ROOT, "%.2f%% of the inputs dead-lettered, over %.0f%% (latentstream dlq --from %s)",
@@ -338,6 +372,9 @@ public final class StatusCommand implements Callable<Integer> {
             }
             if (flagged.count() > 0) {
                 w.append(" on ").append(String.format(Locale.ROOT, "%,d", flagged.by().size())).append(" key(s), most: ").append(most(flagged, 3));
+            }
+            if (stuck.count() > 0) {
+                w.append(", ").append(stuck.amount()).append(" of them with a stuck sensor");
             }
             w.append("; ").append(deadLetters.amount()).append(" dead letter(s)");
             if (deadLetters.count() > 0) {
@@ -408,6 +445,8 @@ public final class StatusCommand implements Callable<Integer> {
             w.put("input_topic", inputTopic);
             w.put("inputs", inputs);
             w.set("flagged", countedJson(m, flagged, "by_key"));
+            w.set("stuck", countedJson(m, stuck, "by_key"));
+            w.put("flagged_for_stuck_only", stuckOnly);
             w.set("dead_letters", countedJson(m, deadLetters, "by_reason"));
             ObjectNode t = o.putObject("transactions");
             t.put("partitions_checked", transactionPartitions);
@@ -463,6 +502,8 @@ public final class StatusCommand implements Callable<Integer> {
             double expectedRate;
             JsonNode lastDecision;
             Counted flagged;
+            Counted stuck = Counted.none("");
+            long stuckOnly;
             Counted deadLetters;
             int transactionPartitions;
             List<String> hanging = List.of();
@@ -508,8 +549,8 @@ public final class StatusCommand implements Callable<Integer> {
             Report build() {
                 return new Report(window, processor, retrainer, inputTopic, inputs, model, modelsTopic, modelFile, modelFileError,
                         activeVersion, activeCreated,
-                        versions, rejected, expectedRate, lastDecision, flagged, deadLetters, transactionPartitions, hanging, transactionsUnchecked,
-                        missingTopics);
+                        versions, rejected, expectedRate, lastDecision, flagged, stuck, stuckOnly, deadLetters, transactionPartitions, hanging,
+                        transactionsUnchecked, missingTopics);
             }
         }
     }

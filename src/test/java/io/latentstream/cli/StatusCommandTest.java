@@ -59,6 +59,26 @@ class StatusCommandTest {
     }
 
     @Test
+    void aStuckSensorNeedsAPersonAndItsFlagsAreNotTheModelsRate() throws Exception {
+        StatusCommand.Report.Builder b = builder();
+        b.model("default", "app.models", new ModelCatalog("default", 1 << 20));
+        b.activeVersion = 7L;
+        b.expectedRate = 0.01;
+        b.inputs = 10_000;
+        // 600 flagged: 500 of them only for pump-3's stuck sensor, 550 listing it; the score flagged 100 (1%).
+        b.flagged = new StatusCommand.Counted("app.anomalies", 600, false, Map.of("pump-3", 550L, "pump-1", 50L));
+        b.stuck = new StatusCommand.Counted("app.anomalies", 550, false, Map.of("pump-3", 550L));
+        b.stuckOnly = 500;
+        StatusCommand.Report r = b.build();
+        assertEquals(List.of("a sensor stuck: 550 record(s) of 1 key(s) with a feature held at one value (most: pump-3 550; "
+                + "latentstream scores --from 1h)"), r.problems(), "not 6% against a 1% calibration: the score flagged 1%");
+        assertTrue(r.text().contains("600 flagged (6.00%) on 2 key(s), most: pump-3 550, pump-1 50, 550 of them with a stuck sensor"), r.text());
+        JsonNode j = new ObjectMapper().readTree(r.json());
+        assertEquals(550, j.get("window").get("stuck").get("by_key").get("pump-3").asLong());
+        assertEquals(500, j.get("window").get("flagged_for_stuck_only").asLong());
+    }
+
+    @Test
     void missingTopicsComeFirst() {
         StatusCommand.Report.Builder b = builder();
         b.missingTopics = List.of("app.raw", "app.models");
@@ -140,7 +160,7 @@ class StatusCommandTest {
         Map<String, Long> byKey = flagged == 0 ? Map.of() : Map.of("pump-1", flagged - flagged / 11, "pump-2", flagged / 11);
         return new StatusCommand.Report(Duration.ofHours(1), processor, RETRAINER, "app.raw", inputs, "default", "app.models", null, null, active,
                 active == null ? null : "2026-11-27T10:00:00Z", active == null ? 0 : 7, 0, active == null ? 0 : 1 - 0.99, null,
-                new StatusCommand.Counted("app.anomalies", flagged, false, byKey),
+                new StatusCommand.Counted("app.anomalies", flagged, false, byKey), StatusCommand.Counted.none("app.anomalies"), 0,
                 new StatusCommand.Counted("app.dlq", dead, false, dead == 0 ? Map.of() : Map.of("BAD_JSON", dead)), 40, hanging, null, List.of());
     }
 }

@@ -143,6 +143,86 @@ class ProcessorIT {
         assertTrue(d.value().length > 1_000_000, "as much of it as fits: " + d.value().length);
     }
 
+    /**
+     * score.stuck.readings on a real broker: entity a's f0 frozen at 10.25 while its other features move,
+     * b's all moving. From a's 5th reading on, its score records list f0 as stuck and every one of them is
+     * on the anomalies topic, marked ls.flagged.by=stuck exactly when the score alone would not have
+     * flagged it; `status` names the entity.
+     */
+    @Test
+    void aStuckSensorIsFlaggedAndStatusNamesIt() throws Exception {
+        String prefix = "stuck";
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("topic.prefix", prefix, "application.id", prefix + "-app",
+                "kafka.commit.interval.ms", "100", "score.stuck.readings", "5"));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            new TopicApplier(admin, 30_000).apply(TopicPlan.builtIn(), prefix, 1, false);
+        }
+        Topics t = Topics.from(cfg);
+        Random rnd = new Random(5);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 40; i++) {
+                String key = i % 2 == 0 ? "a" : "b";
+                float[] v = new float[5];
+                for (int j = 0; j < 5; j++) {
+                    v[j] = (float) (10 + rnd.nextGaussian());
+                }
+                if (key.equals("a")) {
+                    v[0] = 10.25f;
+                }
+                p.send(new ProducerRecord<>(t.input(), key.equals("a") ? 0 : 1, key.getBytes(StandardCharsets.UTF_8), encode("json", v)));
+            }
+            p.flush();
+        }
+        Map<Long, JsonNode> stuckScores = new HashMap<>(); // a's by offset
+        Map<Long, Boolean> anomalies = new HashMap<>(); // a's anomaly records by source offset -> marked stuck-only
+        int scored = 0;
+        ObjectMapper json = new ObjectMapper();
+        try (ProcessorRuntime rt = ProcessorRuntime.start(cfg, kafka.bootstrapServers(), new ModelRef(TestModels.goldenScorer()),
+                new Meters(new SimpleMeterRegistry()));
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "isolation.level", "read_committed", "group.id", "audit-" + prefix, "auto.offset.reset", "earliest"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(t.scores(), t.anomalies()));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while ((scored < 40 || !anomalies.keySet().containsAll(stuckScores.keySet())) && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(250))) {
+                    JsonNode s = json.readTree(r.value());
+                    long offset = s.get("source").get("offset").asLong();
+                    if (r.topic().equals(t.scores())) {
+                        scored++;
+                        if (s.has("stuck")) {
+                            assertEquals("a", s.get("key").asText(), s.toString());
+                            stuckScores.put(offset, s);
+                        }
+                    } else if (s.get("key").asText().equals("a")) {
+                        boolean marked = r.headers().lastHeader(DeadLetterHeaders.FLAGGED_BY) != null;
+                        assertEquals(s.get("score").asDouble() <= s.get("threshold").asDouble(), marked, "marked iff the score did not flag it: " + s);
+                        anomalies.put(offset, marked);
+                    }
+                }
+            }
+            assertEquals(40, scored);
+        }
+        assertEquals(java.util.stream.LongStream.range(4, 20).boxed().collect(Collectors.toSet()), stuckScores.keySet(),
+                "a's 5th to 20th readings (offsets 4..19 of its partition)");
+        for (JsonNode s : stuckScores.values()) {
+            assertTrue(s.get("anomaly").asBoolean(), s.toString());
+            assertEquals("f0", s.get("stuck").get(0).get("name").asText());
+            assertEquals(10.25, s.get("stuck").get(0).get("value").asDouble());
+            assertEquals(s.get("source").get("offset").asInt() + 1, s.get("stuck").get(0).get("readings").asInt());
+        }
+        assertTrue(anomalies.keySet().containsAll(stuckScores.keySet()), "every stuck reading is on the anomalies topic");
+        CliTest.Result st = CliTest.run("status", "-b", kafka.bootstrapServers(), "--set", "topic.prefix=" + prefix,
+                "--set", "application.id=" + prefix + "-app", "--json");
+        JsonNode w = json.readTree(st.out()).get("window");
+        assertEquals(16, w.get("stuck").get("by_key").get("a").asLong(), st.out());
+        assertEquals(anomalies.values().stream().filter(m -> m).count(), w.get("flagged_for_stuck_only").asLong(), st.out());
+        assertTrue(st.out().contains("a sensor stuck: 16 record(s) of 1 key(s) with a feature held at one value (most: a 16;"), st.out());
+        System.out.printf(Locale.ROOT, "stuck sensor IT: 16 of a's 20 readings listed f0 as stuck, %d of them flagged for it alone%n",
+                anomalies.values().stream().filter(m -> m).count());
+    }
+
     @Test
     void anInputTopicOfYourOwnIsCheckedNotCreated() throws Exception {
         String prefix = "own";

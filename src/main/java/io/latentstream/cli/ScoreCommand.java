@@ -217,6 +217,9 @@ public final class ScoreCommand implements Callable<Integer> {
                 w.write('\n');
             }
         }
+        if (stuck != null) {
+            sum.longestRuns = stuck.longestRuns();
+        }
         return sum;
     }
 
@@ -242,6 +245,7 @@ public final class ScoreCommand implements Callable<Integer> {
         long imputed;
         long leftOut;
         long stuck;
+        int[] longestRuns; // with --stuck-readings
         long falseAlarms;
         private final PriorityQueue<Row> highest = new PriorityQueue<>(Comparator.comparingDouble(Row::score));
 
@@ -272,9 +276,11 @@ public final class ScoreCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "rows lacking values: %,d scored with the model imputing them, %,d left out (more missing than "
                         + "--missing-max, as the processor would dead-letter them)%n", imputed, leftOut);
             }
-            if (stuck > 0) {
+            if (longestRuns != null) {
                 err.printf(Locale.ROOT, "rows with a stuck feature (a value held for --stuck-readings rows of the entity): %,d, "
-                        + "flagged whatever their score%n", stuck);
+                        + "flagged whatever their score; the longest runs of one value in this file, by feature: %s "
+                        + "(the setting must exceed the runs a feature shows legitimately, or the feature go in score.stuck.ignore)%n",
+                        stuck, StuckReadings.describeLongest(bundle.features(), longestRuns));
             }
             if (anomalies > 0) {
                 long normal = rows - anomalies;

@@ -28,6 +28,8 @@ public final class StuckReadings {
     private final LinkedHashMap<String, Runs> entities;
     /** The last observed reading's stuck runs (0: not stuck), reused. */
     private final int[] stuckRuns;
+    /** Per feature, the longest run any entity has shown so far (ignored features included). */
+    private final int[] longest;
 
     private static final class Runs {
         final float[] value;
@@ -54,6 +56,7 @@ public final class StuckReadings {
         this.dim = features.size();
         this.watched = new boolean[dim];
         this.stuckRuns = new int[dim];
+        this.longest = new int[dim];
         for (int j = 0; j < dim; j++) {
             watched[j] = !ignored.contains(features.get(j));
         }
@@ -95,6 +98,9 @@ public final class StuckReadings {
             int n = r.length[j] > 0 && r.value[j] == v ? r.length[j] + 1 : 1;
             r.length[j] = n;
             r.value[j] = v;
+            if (n > longest[j]) {
+                longest[j] = n;
+            }
             if (watched[j] && n >= readings) {
                 stuckRuns[j] = n;
                 stuck++;
@@ -114,6 +120,29 @@ public final class StuckReadings {
     /** The last observed reading's runs by feature: 0, or how long a stuck feature has held its value (not a copy). */
     public int[] runs() {
         return stuckRuns;
+    }
+
+    /**
+     * Per feature, the longest run of one value any entity has shown so far (a copy): what a data set
+     * says about the setting, which must exceed the runs a feature shows legitimately.
+     */
+    public int[] longestRuns() {
+        return longest.clone();
+    }
+
+    /** "flow_jok 20, prec 9, temp 3": the longest runs by feature, longest first. */
+    public static String describeLongest(List<String> features, int[] longest) {
+        Integer[] order = new Integer[features.size()];
+        for (int j = 0; j < order.length; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, (a, b) -> longest[b] != longest[a] ? Integer.compare(longest[b], longest[a])
+                : features.get(a).compareTo(features.get(b)));
+        StringBuilder b = new StringBuilder();
+        for (int j : order) {
+            b.append(b.length() == 0 ? "" : ", ").append(features.get(j)).append(' ').append(longest[j]);
+        }
+        return b.toString();
     }
 
     /** Entities remembered now. */

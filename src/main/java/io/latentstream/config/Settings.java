@@ -299,7 +299,8 @@ public final class Settings {
                             + "whose plausible value the model may reconstruct well. The score record lists it under \"stuck\" "
                             + "and goes to <prefix>.anomalies whatever its score; latentstream_records_stuck_total counts them. "
                             + "The runs are kept in memory per stream task (up to 100,000 entities each, the least recently "
-                            + "seen dropped) and start again after a restart or rebalance. 0: off. Features that legitimately "
+                            + "seen dropped; about 90 + 8 x features bytes per entity besides its key) and start again after a "
+                            + "restart or rebalance. 0: off. Features that legitimately "
                             + "hold a value belong in score.stuck.ignore.")
             .define(SCORE_STUCK_IGNORE, Type.LIST, "", Importance.LOW,
                     "Features never reported stuck (score.stuck.readings), by name, comma-separated: ones that "

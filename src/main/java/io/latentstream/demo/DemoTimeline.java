@@ -26,7 +26,9 @@ final class DemoTimeline {
     private static final int MAX_ENTITIES = 24;
 
     /** One flagged record, as the page lists it. */
-    record Anomaly(long t, String entity, double score, double threshold, long version, String injected, List<Map<String, Object>> top) {
+    /** @param stuck "rpm at 1500.00 for 12 readings" per stuck feature (score.stuck.readings), else empty */
+    record Anomaly(long t, String entity, double score, double threshold, long version, String injected, List<Map<String, Object>> top,
+                   List<String> stuck) {
     }
 
     /** A model-version change seen in the scores, or a decision / activation on the models topic. */
@@ -82,8 +84,10 @@ final class DemoTimeline {
                 m.put("expected", f.expected());
                 top.add(m);
             }
+            List<String> stuck = s.stuck().stream().map(f -> String.format(java.util.Locale.ROOT, "%s at %.2f for %d readings",
+                    f.name(), f.value(), f.readings())).toList();
             anomalies.addFirst(new Anomaly(sec, entity, score, s.threshold(), version,
-                    injected == null ? "unknown" : injected.name().toLowerCase(java.util.Locale.ROOT), top));
+                    injected == null ? "unknown" : injected.name().toLowerCase(java.util.Locale.ROOT), top, stuck));
             while (anomalies.size() > MAX_ANOMALIES) {
                 anomalies.removeLast();
             }

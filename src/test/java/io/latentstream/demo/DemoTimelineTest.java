@@ -47,6 +47,7 @@ class DemoTimelineTest {
         assertEquals(java.util.Arrays.asList(null, 20.0, null), chart.get("anomalies"));
         List<DemoTimeline.Anomaly> anomalies = (List<DemoTimeline.Anomaly>) s.get("anomalies");
         assertEquals("spike", anomalies.get(0).injected());
+        assertEquals(List.of(), anomalies.get(0).stuck());
         List<DemoTimeline.Event> events = (List<DemoTimeline.Event>) s.get("events");
         assertEquals("decision", events.get(0).kind());
         assertEquals("scoring", events.get(1).kind());
@@ -83,5 +84,20 @@ class DemoTimelineTest {
         assertTrue(((List<?>) chart.get("entities")).size() <= 25, "entities beyond the cap are pooled as 'other'");
         assertTrue(((List<?>) s.get("anomalies")).size() <= 50);
         assertTrue(JSON.writeValueAsBytes(s).length < 400_000, "the page's poll stays small");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aStuckSensorIsListedWithItsAnomaly() {
+        DemoTimeline tl = new DemoTimeline(0);
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("source").put("partition", 0);
+        n.put("key", "pump-2").put("score", 3.0).put("threshold", 10.0).put("anomaly", true).put("model_version", 1);
+        n.putArray("top_features").addObject().put("name", "temp").put("observed", 70.0).put("expected", 70.5);
+        n.putArray("stuck").addObject().put("name", "rpm").put("value", 1500.0).put("readings", 12);
+        tl.score(100, ScoreRecord.parse(n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, null),
+                SensorSimulator.Injected.STUCK);
+        List<DemoTimeline.Anomaly> anomalies = (List<DemoTimeline.Anomaly>) tl.snapshot().get("anomalies");
+        assertEquals(List.of("rpm at 1500.00 for 12 readings"), anomalies.get(0).stuck());
     }
 }

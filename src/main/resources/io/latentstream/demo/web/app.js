@@ -93,7 +93,8 @@ function render(s) {
   tbody.replaceChildren(...s.anomalies.slice(0, 15).map(a => {
     const tr = document.createElement('tr');
     tr.dataset.injected = a.injected;
-    const top = a.top.map(f => `${f.name} ${f.observed.toFixed(2)} (${f.expected.toFixed(2)})`).join(', ');
+    const stuck = (a.stuck || []).map(s => 'STUCK ' + s).join(', '); // score.stuck.readings: flagged whatever the score
+    const top = (stuck ? stuck + '; ' : '') + a.top.map(f => `${f.name} ${f.observed.toFixed(2)} (${f.expected.toFixed(2)})`).join(', ');
     for (const [text, cls] of [[a.t, 'num'], [a.entity], [`${a.score.toFixed(2)} / ${a.threshold.toFixed(2)}`, 'num'],
       ['v' + a.version], [a.injected], [top]]) {
       const td = document.createElement('td');

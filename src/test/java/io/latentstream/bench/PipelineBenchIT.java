@@ -1,6 +1,7 @@
 package io.latentstream.bench;
 
 import io.latentstream.cli.CliTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `latentstream bench --quick` keeps working: every run completes and the table and targets are printed. */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class PipelineBenchIT {
     @Test

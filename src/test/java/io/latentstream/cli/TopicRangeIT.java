@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * range than the others (it is paused rather than buffered whole); following, what was in the topic
  * first, then new records as they come.
  */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class TopicRangeIT {
     private static final long T0 = 1_767_225_600_000L;

@@ -1,6 +1,7 @@
 package io.latentstream.demo;
 
 import io.latentstream.cli.CliTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo as users run it (in-process): synthetic and replay sources, clean stop, summary. */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class DemoIT {
     @TempDir

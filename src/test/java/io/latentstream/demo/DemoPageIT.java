@@ -2,6 +2,7 @@ package io.latentstream.demo;
 
 import io.latentstream.config.ConfigLoader;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * saved to target/demo-page.png. Skipped where Chromium is not installed, except under CI (.ci/run
  * installs it), where its absence fails the test.
  */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class DemoPageIT {
     private static final File CHROMIUM = new File("/usr/bin/chromium");

@@ -2,6 +2,7 @@ package io.latentstream.ops;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The broker as a child JVM: round trip, SIGKILL, restart on the same log dir, data survives. */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ChildBrokerIT {
     @TempDir

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * input offset to its outputs. CI sizes by default; {@code -Dreliability.full=true} (Maven profile
  * {@code reliability-full}) runs the full sizes (M = 200,000 records, N = 20 kills).
  */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ExactlyOnceCrashIT {
     static final boolean FULL = Boolean.getBoolean("reliability.full");

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * follow without --max: a real SIGINT to a real process, which still prints its summary (per key, per
  * reason, frames decoded) before it exits.
  */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FollowCtrlCIT {
     @TempDir

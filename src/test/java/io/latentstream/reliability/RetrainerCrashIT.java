@@ -48,6 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * read_uncommitted readers, and a fresh retrainer publishes again.
  */
 @Tag("extended") // ~2 min: run with -Preliability-full (or -Dit.excludedGroups=none)
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class RetrainerCrashIT {
     @org.junit.jupiter.api.AfterEach

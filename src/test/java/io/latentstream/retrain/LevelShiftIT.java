@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * retrainer sees the live anomaly rate drift, trains a challenger that passes the gate and
  * publishes it; the processor swaps without restart; the live anomaly rate comes back down.
  */
+@Tag("serial") // timing or CPU share matters: failsafe runs it alone (pom.xml)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class LevelShiftIT {
     static final ObjectMapper JSON = new ObjectMapper();

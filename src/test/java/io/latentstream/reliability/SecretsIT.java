@@ -3,6 +3,7 @@ package io.latentstream.reliability;
 import io.latentstream.ops.EmbeddedKafka;
 import io.latentstream.topology.TestModels;
 import io.latentstream.topology.Topics;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * processor and the retrainer print and serve (logs, /metrics, /health, /ready, `config show`) for
  * sentinel values put into the retrain token, kafka.sasl.jaas.config and kafka.ssl.keystore.password.
  */
+@Tag("serial") // its retrainer child runs at SCHED_IDLE: no CPU while two test forks keep both cores busy
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SecretsIT {
     static final String TOKEN = "SENTINEL-token-7f3a9c";

@@ -164,6 +164,31 @@ public final class BenchCommand implements Callable<Integer> {
         return where.getParent(); // target/latentstream.jar or target/classes -> target
     }
 
+    /** A benchmark pair's figure: {baseline µs, treatment µs, treatment bytes/record} under "d/parameter". */
+    private static void againstBaseline(Map<String, double[]> pairs, String key, boolean treatment, double score, double bytes) {
+        double[] v = pairs.computeIfAbsent(key, k -> new double[3]);
+        if (treatment) {
+            v[1] = score;
+            v[2] = bytes;
+        } else {
+            v[0] = score;
+        }
+    }
+
+    /** The pairs as a table: d, the parameter, baseline, treatment, their ratio, treatment bytes (columns named by {@code head}). */
+    private static void printAgainstBaseline(PrintWriter out, Map<String, double[]> pairs, String title, String[] head) {
+        if (pairs.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(title);
+        out.printf(Locale.ROOT, "%5s %9s %14s %16s %10s %12s%n", head[0], head[1], head[2], head[3], "ratio", head[4]);
+        pairs.forEach((key, v) -> {
+            String[] k = key.trim().split("/");
+            out.printf(Locale.ROOT, "%5s %9s %14.3f %16.3f %9.2fx %12.2f%n", k[0], k[1].trim(), v[0], v[1], v[1] / v[0], v[2]);
+        });
+    }
+
     /** Per-record figures and ratios from JMH's JSON results. */
     static void summarize(JsonNode results, PrintWriter out) {
         Map<String, double[]> kernel = new HashMap<>(); // "d/batch" -> {fast µs/rec, dl4j µs/rec, fast B/rec}
@@ -188,23 +213,11 @@ public final class BenchCommand implements Callable<Integer> {
                     v[1] = score / batch;
                 }
             } else if (name.contains("ImputationBenchmark")) {
-                double[] v = imputing.computeIfAbsent(String.format(Locale.ROOT, "%4d/%s", p.get("dim").asInt(),
-                        p.get("missing").asText()), k -> new double[3]);
-                if (name.endsWith("imputing")) {
-                    v[1] = score;
-                    v[2] = bytes;
-                } else {
-                    v[0] = score;
-                }
+                againstBaseline(imputing, String.format(Locale.ROOT, "%4d/%s", p.get("dim").asInt(), p.get("missing").asText()),
+                        name.endsWith("imputing"), score, bytes);
             } else if (name.contains("StuckWatchBenchmark")) {
-                double[] v = watching.computeIfAbsent(String.format(Locale.ROOT, "%4d/%7d", p.get("dim").asInt(),
-                        p.get("entities").asInt()), k -> new double[3]);
-                if (name.endsWith("scoreAndWatch")) {
-                    v[1] = score;
-                    v[2] = bytes;
-                } else {
-                    v[0] = score;
-                }
+                againstBaseline(watching, String.format(Locale.ROOT, "%4d/%7d", p.get("dim").asInt(), p.get("entities").asInt()),
+                        name.endsWith("scoreAndWatch"), score, bytes);
             } else if (name.contains("RcfBenchmark")) {
                 double[] v = rcf.computeIfAbsent(p.get("dim").asText(), k -> new double[4]);
                 if (name.endsWith("fastScorer")) {
@@ -231,24 +244,10 @@ public final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%5s %6s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
             });
         }
-        if (!imputing.isEmpty()) {
-            out.println();
-            out.println("a record with features missing (input.missing.max: imputed, then scored on the rest) vs a whole one, per record:");
-            out.printf(Locale.ROOT, "%5s %8s %14s %14s %10s %12s%n", "d", "missing", "whole µs", "imputing µs", "ratio", "imputing B");
-            imputing.forEach((key, v) -> {
-                String[] k = key.trim().split("/");
-                out.printf(Locale.ROOT, "%5s %8s %14.3f %14.3f %9.1fx %12.2f%n", k[0], k[1], v[0], v[1], v[1] / v[0], v[2]);
-            });
-        }
-        if (!watching.isEmpty()) {
-            out.println();
-            out.println("the stuck-sensor watch (score.stuck.readings) on top of scoring, per record, entities taking turns:");
-            out.printf(Locale.ROOT, "%5s %9s %14s %16s %10s %12s%n", "d", "entities", "score µs", "score+watch µs", "ratio", "B/rec");
-            watching.forEach((key, v) -> {
-                String[] k = key.trim().split("/");
-                out.printf(Locale.ROOT, "%5s %9s %14.3f %16.3f %9.2fx %12.2f%n", k[0], k[1].trim(), v[0], v[1], v[1] / v[0], v[2]);
-            });
-        }
+        printAgainstBaseline(out, imputing, "a record with features missing (input.missing.max: imputed, then scored on the rest) "
+                + "vs a whole one, per record:", new String[] {"d", "missing", "whole µs", "imputing µs", "imputing B"});
+        printAgainstBaseline(out, watching, "the stuck-sensor watch (score.stuck.readings) on top of scoring, per record, entities "
+                + "taking turns:", new String[] {"d", "entities", "score µs", "score+watch µs", "B/rec"});
         if (!rcf.isEmpty()) {
             out.println();
             out.println("fast scorer vs Random Cut Forest update+score (50 trees, sample 256, NORMALIZE), records/s:");

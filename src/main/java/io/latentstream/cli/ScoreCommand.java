@@ -107,13 +107,8 @@ public final class ScoreCommand implements Callable<Integer> {
         if (stuckRun < 0 || stuckRun == 1) {
             throw new UsageError("--stuck-readings must be 0 (off) or at least 2, not " + stuckRun);
         }
-        java.util.Set<String> stuckIgnore = java.util.Set.copyOf(cfg.getList(Settings.SCORE_STUCK_IGNORE));
         ModelBundle bundle = model != null ? Cli.loadBundle(model) : ModelsCommand.activeFor(spec, modelName, "score");
-        List<String> unknownIgnored = StuckReadings.unknown(bundle.features(), stuckIgnore);
-        if (!unknownIgnored.isEmpty()) {
-            throw new io.latentstream.config.ConfigError(Settings.SCORE_STUCK_IGNORE, Settings.SCORE_STUCK_IGNORE + " names "
-                    + unknownIgnored + ", which the model does not have; its features: " + bundle.features());
-        }
+        java.util.Set<String> stuckIgnore = Settings.stuckIgnore(cfg, bundle.features());
         StuckReadings stuck = stuckRun == 0 ? null
                 : new StuckReadings(bundle.features(), stuckRun, stuckIgnore, StuckReadings.DEFAULT_MAX_ENTITIES);
         PrintWriter err = spec.commandLine().getErr();

@@ -161,9 +161,7 @@ public final class ScoresCommand implements Callable<Integer> {
             b.append(i == 0 ? "; missing " : ", ").append(f.name()).append(" (imputed ").append(num(f.expected())).append(')');
         }
         for (int i = 0; i < s.stuck().size(); i++) { // score.stuck.readings: flagged whatever the score
-            ScoreRecord.Stuck f = s.stuck().get(i);
-            b.append(i == 0 ? "; STUCK " : ", ").append(f.name()).append(" at ").append(num(f.value())).append(" for ")
-                    .append(f.readings()).append(" readings");
+            b.append(i == 0 ? "; STUCK " : ", ").append(s.stuck().get(i).describe(ScoresCommand::num));
         }
         return b.append("  ").append(s.source()).toString();
     }

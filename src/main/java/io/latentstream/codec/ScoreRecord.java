@@ -25,6 +25,10 @@ public record ScoreRecord(double score, double threshold, boolean anomaly, long 
 
     /** A feature that held {@code value} for {@code readings} readings of the entity ({@code score.stuck.readings}). */
     public record Stuck(String name, double value, long readings) {
+        /** "rpm at 1500 for 12 readings", the value written by {@code number}. */
+        public String describe(java.util.function.DoubleFunction<String> number) {
+            return name + " at " + number.apply(value) + " for " + readings + " readings";
+        }
     }
 
     /** The score record in {@code value}, or null when it is not one (not JSON, no numeric score and threshold). */

@@ -122,6 +122,25 @@ public final class Settings {
     }
 
     /** The json input's context and event-time field names; the two must differ. */
+    /** score.stuck.ignore as a set of feature names. */
+    public static java.util.Set<String> stuckIgnore(AppConfig cfg) {
+        return java.util.Set.copyOf(cfg.getList(SCORE_STUCK_IGNORE));
+    }
+
+    /**
+     * score.stuck.ignore, checked against the features of the model that will score: a misspelt name
+     * would leave the feature watched and flag it, so it fails naming the key.
+     */
+    public static java.util.Set<String> stuckIgnore(AppConfig cfg, java.util.List<String> features) {
+        java.util.Set<String> ignored = stuckIgnore(cfg);
+        java.util.List<String> unknown = io.latentstream.model.StuckReadings.unknown(features, ignored);
+        if (!unknown.isEmpty()) {
+            throw new ConfigError(SCORE_STUCK_IGNORE, SCORE_STUCK_IGNORE + " names " + unknown
+                    + ", which the model does not have; its features: " + features);
+        }
+        return ignored;
+    }
+
     public static io.latentstream.codec.JsonFields jsonFields(AppConfig cfg) {
         String context = cfg.getString(INPUT_JSON_CONTEXT_FIELD);
         String ts = cfg.getString(INPUT_JSON_TS_FIELD);

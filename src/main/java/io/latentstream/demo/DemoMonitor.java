@@ -177,18 +177,16 @@ final class DemoMonitor implements Runnable {
             }
         }
         if (flagged) {
-            StringBuilder top = new StringBuilder();
-            for (ScoreRecord.Stuck f : s.stuck()) { // score.stuck.readings: flagged whatever the score
-                top.append(String.format(java.util.Locale.ROOT, "STUCK %s at %.2f for %d readings; ", f.name(), f.value(), f.readings()));
-            }
+            List<String> top = new ArrayList<>();
             for (ScoreRecord.Feature f : s.topFeatures()) {
-                if (top.length() > 0 && !top.toString().endsWith("; ")) {
-                    top.append(", ");
-                }
-                top.append(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.name(), f.observed(), f.expected()));
+                top.add(String.format(java.util.Locale.ROOT, "%s %.2f (exp %.2f)", f.name(), f.observed(), f.expected()));
             }
+            // score.stuck.readings: a stuck sensor, flagged whatever the score, comes first (as on the page).
+            String stuck = s.stuck().stream().map(f -> "STUCK " + f.describe(DemoMonitor::twoDecimals))
+                    .collect(java.util.stream.Collectors.joining(", "));
             Alert a = new Alert(s.key() == null ? "?" : s.key(), s.ts(), s.score(), s.threshold(), s.modelVersion(),
-                    injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT), top.toString());
+                    injected == null ? "?" : injected.name().toLowerCase(java.util.Locale.ROOT),
+                    (stuck.isEmpty() ? "" : stuck + "; ") + String.join(", ", top));
             synchronized (this) {
                 latest.addFirst(a);
                 while (latest.size() > 5) {
@@ -200,6 +198,10 @@ final class DemoMonitor implements Runnable {
                 }
             }
         }
+    }
+
+    static String twoDecimals(double v) {
+        return String.format(java.util.Locale.ROOT, "%.2f", v);
     }
 
     /** "spike 68 of 69 (99%), drift ..." over the kinds scored so far, in the enum's order. */

@@ -84,8 +84,7 @@ final class DemoTimeline {
                 m.put("expected", f.expected());
                 top.add(m);
             }
-            List<String> stuck = s.stuck().stream().map(f -> String.format(java.util.Locale.ROOT, "%s at %.2f for %d readings",
-                    f.name(), f.value(), f.readings())).toList();
+            List<String> stuck = s.stuck().stream().map(f -> f.describe(DemoMonitor::twoDecimals)).toList();
             anomalies.addFirst(new Anomaly(sec, entity, score, s.threshold(), version,
                     injected == null ? "unknown" : injected.name().toLowerCase(java.util.Locale.ROOT), top, stuck));
             while (anomalies.size() > MAX_ANOMALIES) {

@@ -19,9 +19,10 @@ import java.util.Set;
  * thread-safe.
  */
 public final class StuckReadings {
-    /** Entities remembered per instance (per stream task) by default: ~8 bytes per feature each, plus the key. */
+    /** Entities remembered per instance (per stream task) by default: ~90 + 8 x features bytes each, plus the key. */
     public static final int DEFAULT_MAX_ENTITIES = 100_000;
 
+    private final List<String> features;
     private final int readings;
     private final boolean[] watched;
     private final int dim;
@@ -52,6 +53,7 @@ public final class StuckReadings {
         if (readings < 2) {
             throw new IllegalArgumentException("readings must be at least 2, not " + readings);
         }
+        this.features = List.copyOf(features);
         this.readings = readings;
         this.dim = features.size();
         this.watched = new boolean[dim];
@@ -143,6 +145,11 @@ public final class StuckReadings {
             b.append(b.length() == 0 ? "" : ", ").append(features.get(j)).append(' ').append(longest[j]);
         }
         return b.toString();
+    }
+
+    /** The feature names it watches, in order. */
+    public List<String> features() {
+        return features;
     }
 
     /** Entities remembered now. */

@@ -63,7 +63,7 @@ public final class ProcessorRuntime implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-            checkStuckIgnore(cfg, model.current().bundle().features());
+            Settings.stuckIgnore(cfg, model.current().bundle().features()); // the starting model: fail now, naming the key
             meters.activeModel(model.current().version());
             meters.calibration(1 - model.current().bundle().manifest().scoring().quantile(), model.current().threshold());
             return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, watcher, model, cfg);
@@ -77,7 +77,7 @@ public final class ProcessorRuntime implements AutoCloseable {
     public static ProcessorRuntime start(AppConfig cfg, String bootstrap, ModelRef model, Meters meters) throws Exception {
         checkTopics(cfg, bootstrap, Topics.from(cfg));
         if (model.current() != null) {
-            checkStuckIgnore(cfg, model.current().bundle().features());
+            Settings.stuckIgnore(cfg, model.current().bundle().features());
         }
         return new ProcessorRuntime(startStreams(cfg, bootstrap, model, meters), meters, null, model, cfg);
     }
@@ -103,19 +103,6 @@ public final class ProcessorRuntime implements AutoCloseable {
         }
         streams.start();
         return streams;
-    }
-
-    /**
-     * score.stuck.ignore names features of the model scoring at start: a misspelt name would leave
-     * the feature watched and flag it. (A later version lacking one is logged by the processor.)
-     */
-    static void checkStuckIgnore(AppConfig cfg, List<String> features) {
-        List<String> unknown = io.latentstream.model.StuckReadings.unknown(features,
-                Set.copyOf(cfg.getList(Settings.SCORE_STUCK_IGNORE)));
-        if (!unknown.isEmpty()) {
-            throw new io.latentstream.config.ConfigError(Settings.SCORE_STUCK_IGNORE, Settings.SCORE_STUCK_IGNORE + " names "
-                    + unknown + ", which the model does not have; its features: " + features);
-        }
     }
 
     private static void checkTopics(AppConfig cfg, String bootstrap, Topics t) throws Exception {

@@ -51,7 +51,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private ScoreRecordWriter writer;
     private byte[] versionHeader;
     private StuckReadings stuck; // score.stuck.readings > 0; runs carry over a model change of the same features
-    private List<String> stuckFeatures;
 
     ScoringProcessor(ModelRef model, Meters meters, InputFormat format, int maxBytes, LatentFrame.Encoding encoding,
                      double sampleFraction, int topFeatures, boolean everyScore, int dlqMaxBytes,
@@ -157,13 +156,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         parser = new RecordParser(format, s.bundle().features(), maxBytes, s.conditional(), jsonFields).allowingMissing(maxMissing);
         writer = new ScoreRecordWriter(s.bundle().features(), topFeatures);
         versionHeader = Long.toString(s.version()).getBytes(StandardCharsets.UTF_8);
-        if (stuckReadings > 0 && (stuck == null || !s.bundle().features().equals(stuckFeatures))) {
-            stuckFeatures = s.bundle().features();
-            stuck = new StuckReadings(stuckFeatures, stuckReadings, stuckIgnore, StuckReadings.DEFAULT_MAX_ENTITIES);
-            List<String> unknown = StuckReadings.unknown(stuckFeatures, stuckIgnore);
-            if (!unknown.isEmpty()) {
-                LOG.warn("score.stuck.ignore names {}, which model v{} does not have (its features: {})", unknown, s.version(),
-                        stuckFeatures);
+        List<String> features = s.bundle().features();
+        if (stuckReadings > 0 && (stuck == null || !features.equals(stuck.features()))) {
+            stuck = new StuckReadings(features, stuckReadings, stuckIgnore, StuckReadings.DEFAULT_MAX_ENTITIES);
+            List<String> unknown = StuckReadings.unknown(features, stuckIgnore);
+            if (!unknown.isEmpty()) { // the start checked the first model (Settings.stuckIgnore); a later one is logged
+                LOG.warn("score.stuck.ignore names {}, which model v{} does not have (its features: {})", unknown, s.version(), features);
             }
         }
     }

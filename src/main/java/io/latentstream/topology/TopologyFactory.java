@@ -45,7 +45,7 @@ public final class TopologyFactory {
         io.latentstream.codec.JsonFields fields = Settings.jsonFields(cfg);
         int maxMissing = cfg.getInt(Settings.INPUT_MISSING_MAX);
         int stuckReadings = cfg.getInt(Settings.SCORE_STUCK_READINGS);
-        java.util.Set<String> stuckIgnore = java.util.Set.copyOf(cfg.getList(Settings.SCORE_STUCK_IGNORE));
+        java.util.Set<String> stuckIgnore = Settings.stuckIgnore(cfg);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.input());
         topology.addProcessor(PROCESSOR, () -> new ScoringProcessor(model, meters, format, maxBytes, encoding, fraction, top, everyScore,

@@ -406,7 +406,7 @@ class ScoringTopologyTest {
     void aStuckIgnoreNameTheModelLacksFailsTheStartNamingTheKey() {
         AppConfig cfg = config(Map.of("score.stuck.readings", "3", "score.stuck.ignore", "no_such_feature"));
         io.latentstream.config.ConfigError e = assertThrows(io.latentstream.config.ConfigError.class,
-                () -> ProcessorRuntime.checkStuckIgnore(cfg, TestModels.golden().features()));
+                () -> io.latentstream.config.Settings.stuckIgnore(cfg, TestModels.golden().features()));
         assertTrue(e.getMessage().contains("score.stuck.ignore") && e.getMessage().contains("no_such_feature"), e.getMessage());
         io.latentstream.config.ConfigError bad = assertThrows(io.latentstream.config.ConfigError.class,
                 () -> config(Map.of("score.stuck.readings", "1")));
